@@ -1,0 +1,162 @@
+"""What the encoder and decoder share: the pre-norm residual block and the layer stack."""
+
+import keras
+
+from t2t_lite.layers.feed_forward import FeedForward
+from t2t_lite.layers.multi_head_attention import MultiHeadAttention
+
+
+class PreNormLayerBase(keras.layers.Layer):
+    """Base of `EncoderLayer` and `DecoderLayer`: self-attention and feed-forward blocks,
+    each applied as T2T's `layer_preprocess_sequence="n"`, `layer_postprocess_sequence="da"`:
+    `x + dropout(f(LayerNorm(x)))`.
+
+    Args:
+      num_heads: attention heads.
+      filter_size: width of the feed-forward hidden layer.
+      attention_dropout: dropout on attention weights.
+      relu_dropout: dropout inside the feed-forward block.
+      dropout: dropout on each block's output before the residual sum
+        (T2T's `layer_prepostprocess_dropout`).
+      norm_epsilon: LayerNormalization epsilon.
+      kernel_initializer: initializer of every kernel.
+    """
+
+    def __init__(
+        self,
+        num_heads: int,
+        filter_size: int,
+        attention_dropout: float = 0.0,
+        relu_dropout: float = 0.0,
+        dropout: float = 0.0,
+        norm_epsilon: float = 1e-6,
+        kernel_initializer="glorot_uniform",
+        **kwargs,
+    ):
+        super().__init__(**kwargs)
+        self.num_heads = num_heads
+        self.filter_size = filter_size
+        self.attention_dropout = attention_dropout
+        self.relu_dropout = relu_dropout
+        self.dropout = dropout
+        self.norm_epsilon = norm_epsilon
+        self.kernel_initializer = keras.initializers.get(kernel_initializer)
+        self.self_attention_norm = self._layer_norm("self_attention_norm")
+        self.self_attention = self._attention(self_attention=True, name="self_attention")
+        self.feed_forward_norm = self._layer_norm("feed_forward_norm")
+        self.feed_forward = FeedForward(
+            filter_size,
+            dropout=relu_dropout,
+            kernel_initializer=self.kernel_initializer,
+            dtype=self.dtype_policy,
+            name="feed_forward",
+        )
+        self.dropout_layer = keras.layers.Dropout(dropout)
+
+    def _layer_norm(self, name: str) -> keras.layers.Layer:
+        return keras.layers.LayerNormalization(
+            epsilon=self.norm_epsilon, dtype=self.dtype_policy, name=name
+        )
+
+    def _attention(self, self_attention: bool, name: str) -> MultiHeadAttention:
+        return MultiHeadAttention(
+            self.num_heads,
+            self_attention=self_attention,
+            dropout=self.attention_dropout,
+            kernel_initializer=self.kernel_initializer,
+            dtype=self.dtype_policy,
+            name=name,
+        )
+
+    def build(self, inputs_shape):
+        for layer in (
+            self.self_attention_norm,
+            self.self_attention,
+            self.feed_forward_norm,
+            self.feed_forward,
+        ):
+            layer.build(inputs_shape)
+        self.built = True
+
+    def _add_residual(self, x, block_output, training):
+        return x + self.dropout_layer(block_output, training=training)
+
+    def _feed_forward_block(self, x, training):
+        y = self.feed_forward(self.feed_forward_norm(x), training=training)
+        return self._add_residual(x, y, training)
+
+    def compute_output_shape(self, inputs_shape, *args, **kwargs):
+        return inputs_shape
+
+    def get_config(self):
+        config = super().get_config()
+        config.update(
+            num_heads=self.num_heads,
+            filter_size=self.filter_size,
+            attention_dropout=self.attention_dropout,
+            relu_dropout=self.relu_dropout,
+            dropout=self.dropout,
+            norm_epsilon=self.norm_epsilon,
+            kernel_initializer=keras.initializers.serialize(self.kernel_initializer),
+        )
+        return config
+
+
+class LayerStackBase(keras.layers.Layer):
+    """Base of `TransformerEncoder` and `TransformerDecoder`: `num_layers` layers of
+    `layer_class` and a final LayerNorm (pre-norm stacks end with one).
+
+    Args:
+      num_layers: number of layers.
+      layer_kwargs: the arguments of `PreNormLayerBase` (num_heads, filter_size,
+        attention_dropout, relu_dropout, dropout, norm_epsilon, kernel_initializer).
+    """
+
+    layer_class: type = PreNormLayerBase
+
+    def __init__(
+        self,
+        num_layers: int,
+        num_heads: int,
+        filter_size: int,
+        attention_dropout: float = 0.0,
+        relu_dropout: float = 0.0,
+        dropout: float = 0.0,
+        norm_epsilon: float = 1e-6,
+        kernel_initializer="glorot_uniform",
+        **kwargs,
+    ):
+        super().__init__(**kwargs)
+        self.num_layers = num_layers
+        self.layer_kwargs = dict(
+            num_heads=num_heads,
+            filter_size=filter_size,
+            attention_dropout=attention_dropout,
+            relu_dropout=relu_dropout,
+            dropout=dropout,
+            norm_epsilon=norm_epsilon,
+            kernel_initializer=keras.initializers.serialize(
+                keras.initializers.get(kernel_initializer)
+            ),
+        )
+        self.layers = [
+            self.layer_class(**self.layer_kwargs, dtype=self.dtype_policy, name=f"layer_{i}")
+            for i in range(num_layers)
+        ]
+        self.output_norm = keras.layers.LayerNormalization(
+            epsilon=norm_epsilon, dtype=self.dtype_policy, name="output_norm"
+        )
+
+    def build(self, inputs_shape, *args, **kwargs):
+        for layer in self.layers:
+            layer.build(inputs_shape)
+        self.output_norm.build(inputs_shape)
+        self.built = True
+
+    def compute_output_shape(self, inputs_shape, *args, **kwargs):
+        return inputs_shape
+
+    def get_config(self):
+        config = super().get_config()
+        config.update(num_layers=self.num_layers, **self.layer_kwargs)
+        return config

@@ -1,0 +1,83 @@
+"""One pre-norm Transformer decoder layer: causal self-attention, encoder-decoder
+attention, then feed-forward."""
+
+import keras
+import tensorflow as tf
+
+from t2t_lite.layers.block_base import PreNormLayerBase
+
+
+@keras.saving.register_keras_serializable(package="t2t_lite")
+class DecoderLayer(PreNormLayerBase):
+    """T2T decoder layer: three pre-norm residual blocks (self-attention, encoder-decoder
+    attention, feed-forward), each `x + dropout(f(LayerNorm(x)))`.
+
+    Call arguments:
+      inputs: `[batch, length, hidden_size]`.
+      memory: encoder output `[batch, length_m, hidden_size]` (may be omitted when `cache`
+        holds the encoder-decoder keys and values).
+      self_bias: self-attention bias, e.g. `causal_bias(length)`.
+      memory_bias: encoder-decoder bias, e.g. `padding_bias(input_ids)`.
+      cache: `{"self": {...}, "memory": {...}}` from `init_cache`; the self-attention part
+        is updated at `decode_index`.
+      decode_index: position of the first row of `inputs` when decoding with a cache.
+      training: whether dropout is active.
+
+    Returns:
+      `[batch, length, hidden_size]`; with a cache, `(output, updated_cache)`.
+
+    Args: those of `PreNormLayerBase` (num_heads, filter_size, attention_dropout,
+      relu_dropout, dropout, norm_epsilon, kernel_initializer).
+    """
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.memory_attention_norm = self._layer_norm("memory_attention_norm")
+        self.memory_attention = self._attention(self_attention=False, name="memory_attention")
+
+    def build(self, inputs_shape, memory_shape=None):
+        super().build(inputs_shape)
+        self.memory_attention_norm.build(inputs_shape)
+        self.memory_attention.build(inputs_shape, memory_shape or inputs_shape)
+
+    def init_cache(self, memory, max_length: int) -> dict:
+        """Cache for decoding up to `max_length` positions against encoder output `memory`:
+        empty self-attention keys/values and the encoder-decoder keys/values of `memory`."""
+        return {
+            "self": self.self_attention.empty_cache(tf.shape(memory)[0], max_length),
+            "memory": self.memory_attention.memory_cache(memory),
+        }
+
+    def call(
+        self,
+        inputs,
+        memory=None,
+        self_bias=None,
+        memory_bias=None,
+        cache=None,
+        decode_index=None,
+        training=None,
+    ):
+        y = self.self_attention_norm(inputs)
+        if cache is not None:
+            y, self_cache = self.self_attention(
+                y, bias=self_bias, cache=cache["self"], decode_index=decode_index,
+                training=training,
+            )
+            cache = {"self": self_cache, "memory": cache["memory"]}
+        else:
+            y = self.self_attention(y, bias=self_bias, training=training)
+        x = self._add_residual(inputs, y, training)
+        y = self.memory_attention(
+            self.memory_attention_norm(x),
+            memory=memory,
+            bias=memory_bias,
+            cache=None if cache is None else cache["memory"],
+            training=training,
+        )
+        x = self._add_residual(x, y, training)
+        x = self._feed_forward_block(x, training)
+        if cache is not None:
+            return x, cache
+        return x
+

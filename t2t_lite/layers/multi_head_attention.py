@@ -1,0 +1,215 @@
+"""Multi-head dot-product attention with T2T's semantics and an optional key/value cache."""
+
+import keras
+import tensorflow as tf
+
+
+def _split_heads(x: tf.Tensor, num_heads: int) -> tf.Tensor:
+    """`[batch, length, heads * depth]` -> `[batch, heads, length, depth]`."""
+    depth = x.shape[-1] // num_heads
+    x = tf.reshape(x, [tf.shape(x)[0], tf.shape(x)[1], num_heads, depth])
+    return tf.transpose(x, [0, 2, 1, 3])
+
+
+def _combine_heads(x: tf.Tensor) -> tf.Tensor:
+    """`[batch, heads, length, depth]` -> `[batch, length, heads * depth]`."""
+    x = tf.transpose(x, [0, 2, 1, 3])
+    return tf.reshape(x, [tf.shape(x)[0], tf.shape(x)[1], x.shape[2] * x.shape[3]])
+
+
+class _ConcatInitializer(keras.initializers.Initializer):
+    """Initializes a fused kernel as if each of its column blocks were a separate kernel,
+    so a fused Q/K/V projection starts with the same variance as three separate ones."""
+
+    def __init__(self, initializer, widths):
+        self.initializer = keras.initializers.get(initializer)
+        self.widths = list(widths)
+
+    def __call__(self, shape, dtype=None):
+        parts = [self.initializer((shape[0], width), dtype=dtype) for width in self.widths]
+        return tf.concat(parts, axis=-1)
+
+
+@keras.saving.register_keras_serializable(package="t2t_lite")
+class MultiHeadAttention(keras.layers.Layer):
+    """Multi-head attention as T2T's `multihead_attention` computes it.
+
+    Projections for queries, keys, values and output have no bias; queries are scaled by
+    `key_depth_per_head ** -0.5`; an additive bias masks positions; attention weights are
+    computed in float32 and dropped out during training.
+
+    With `self_attention=True`, queries, keys and values all come from `query` through one
+    fused kernel `[input_depth, 2 * key_depth + value_depth]`. With `self_attention=False`
+    (encoder-decoder attention), keys and values come from `memory`.
+
+    Call arguments:
+      query: `[batch, length_q, input_depth]`.
+      memory: `[batch, length_m, memory_depth]`; encoder-decoder attention only (may be
+        omitted when `cache` holds its keys and values).
+      bias: additive bias broadcastable to `[batch, heads, length_q, length_k]`.
+      cache: self-attention: `{"key": [batch, heads, max_length, key_depth_per_head],
+        "value": [batch, heads, max_length, value_depth_per_head]}` from `empty_cache`;
+        the keys and values of `query` are written at positions
+        `decode_index ... decode_index + length_q - 1` and the whole cache is attended to
+        (the bias must mask positions not written yet). Encoder-decoder: the keys and
+        values from `memory_cache(memory)`, computed once.
+      decode_index: position of the first query row when `cache` is given (self-attention).
+      training: whether dropout is active.
+
+    Returns:
+      `[batch, length_q, output_depth]`; for self-attention with a cache, the tuple
+      `(output, updated_cache)`.
+
+    Args:
+      num_heads: number of attention heads.
+      key_depth: total depth of queries and keys over all heads; defaults to input depth.
+      value_depth: total depth of values over all heads; defaults to input depth.
+      output_depth: depth of the output; defaults to input depth.
+      self_attention: whether keys and values come from the query sequence.
+      dropout: dropout rate on the attention weights.
+      kernel_initializer: initializer of the projection kernels.
+    """
+
+    def __init__(
+        self,
+        num_heads: int,
+        key_depth: int | None = None,
+        value_depth: int | None = None,
+        output_depth: int | None = None,
+        self_attention: bool = True,
+        dropout: float = 0.0,
+        kernel_initializer="glorot_uniform",
+        **kwargs,
+    ):
+        super().__init__(**kwargs)
+        self.num_heads = num_heads
+        self.key_depth = key_depth
+        self.value_depth = value_depth
+        self.output_depth = output_depth
+        self.self_attention = self_attention
+        self.dropout = dropout
+        self.kernel_initializer = keras.initializers.get(kernel_initializer)
+        self.dropout_layer = keras.layers.Dropout(dropout)
+
+    def build(self, query_shape, memory_shape=None):
+        input_depth = query_shape[-1]
+        self._key_depth = self.key_depth or input_depth
+        self._value_depth = self.value_depth or input_depth
+        self._output_depth = self.output_depth or input_depth
+        for name, depth in (("key_depth", self._key_depth), ("value_depth", self._value_depth)):
+            if depth % self.num_heads:
+                raise ValueError(f"{name}={depth} is not divisible by num_heads={self.num_heads}")
+        if self.self_attention:
+            widths = [self._key_depth, self._key_depth, self._value_depth]
+            self.qkv_kernel = self.add_weight(
+                name="qkv_kernel",
+                shape=(input_depth, sum(widths)),
+                initializer=_ConcatInitializer(self.kernel_initializer, widths),
+            )
+        else:
+            memory_depth = memory_shape[-1] if memory_shape is not None else input_depth
+            self.query_kernel = self.add_weight(
+                name="query_kernel",
+                shape=(input_depth, self._key_depth),
+                initializer=self.kernel_initializer,
+            )
+            widths = [self._key_depth, self._value_depth]
+            self.kv_kernel = self.add_weight(
+                name="kv_kernel",
+                shape=(memory_depth, sum(widths)),
+                initializer=_ConcatInitializer(self.kernel_initializer, widths),
+            )
+        self.output_kernel = self.add_weight(
+            name="output_kernel",
+            shape=(self._value_depth, self._output_depth),
+            initializer=self.kernel_initializer,
+        )
+        self.built = True
+
+    def _project(self, x, kernel):
+        return tf.matmul(x, tf.cast(kernel, x.dtype))
+
+    def _scale_queries(self, q):
+        depth_per_head = self._key_depth // self.num_heads
+        return q * tf.cast(depth_per_head**-0.5, q.dtype)
+
+    def memory_cache(self, memory: tf.Tensor) -> dict:
+        """Keys and values of `memory` for encoder-decoder attention, to compute once
+        before decoding: `{"key": [batch, heads, length_m, d_k], "value": [...]}`."""
+        if self.self_attention:
+            raise ValueError("memory_cache is for encoder-decoder attention (self_attention=False)")
+        kv = self._project(memory, self.kv_kernel)
+        k, v = tf.split(kv, [self._key_depth, self._value_depth], axis=-1)
+        return {"key": _split_heads(k, self.num_heads), "value": _split_heads(v, self.num_heads)}
+
+    def empty_cache(self, batch_size, max_length: int, dtype=None) -> dict:
+        """Zeroed self-attention cache for `max_length` positions."""
+        dtype = dtype or self.compute_dtype
+        heads = self.num_heads
+        return {
+            "key": tf.zeros([batch_size, heads, max_length, self._key_depth // heads], dtype),
+            "value": tf.zeros([batch_size, heads, max_length, self._value_depth // heads], dtype),
+        }
+
+    def call(self, query, memory=None, bias=None, cache=None, decode_index=None, training=None):
+        if self.self_attention:
+            qkv = self._project(query, self.qkv_kernel)
+            q, k, v = tf.split(qkv, [self._key_depth, self._key_depth, self._value_depth], -1)
+            k = _split_heads(k, self.num_heads)
+            v = _split_heads(v, self.num_heads)
+            if cache is not None:
+                if decode_index is None:
+                    raise ValueError("decode_index is required with a self-attention cache")
+                cache = {
+                    "key": _write_positions(cache["key"], k, decode_index),
+                    "value": _write_positions(cache["value"], v, decode_index),
+                }
+                k, v = cache["key"], cache["value"]
+        else:
+            q = self._project(query, self.query_kernel)
+            if cache is None:
+                if memory is None:
+                    raise ValueError("encoder-decoder attention needs `memory` or a `cache`")
+                cache = self.memory_cache(memory)
+            k, v = cache["key"], cache["value"]
+            cache = None  # nothing to hand back: memory keys and values do not change
+        q = self._scale_queries(_split_heads(q, self.num_heads))
+        logits = tf.matmul(q, k, transpose_b=True)
+        if bias is not None:
+            logits += tf.cast(bias, logits.dtype)
+        weights = tf.cast(tf.nn.softmax(tf.cast(logits, tf.float32)), q.dtype)
+        weights = self.dropout_layer(weights, training=training)
+        output = self._project(_combine_heads(tf.matmul(weights, v)), self.output_kernel)
+        if cache is not None:
+            return output, cache
+        return output
+
+    def compute_output_shape(self, query_shape, memory_shape=None):
+        return tuple(query_shape[:-1]) + (self.output_depth or query_shape[-1],)
+
+    def get_config(self):
+        config = super().get_config()
+        config.update(
+            num_heads=self.num_heads,
+            key_depth=self.key_depth,
+            value_depth=self.value_depth,
+            output_depth=self.output_depth,
+            self_attention=self.self_attention,
+            dropout=self.dropout,
+            kernel_initializer=keras.initializers.serialize(self.kernel_initializer),
+        )
+        return config
+
+
+def _write_positions(cache: tf.Tensor, update: tf.Tensor, start) -> tf.Tensor:
+    """Writes `update` `[batch, heads, n, depth]` into `cache` `[batch, heads, max_len, depth]`
+    at positions `start ... start + n - 1`.
+
+    A one-hot matrix product instead of a scatter keeps every shape static, so the decode
+    loop compiles under XLA; its cost is of the order of the attention over the cache.
+    """
+    max_length = cache.shape[2] if cache.shape[2] is not None else tf.shape(cache)[2]
+    positions = start + tf.range(tf.shape(update)[2])
+    placement = tf.one_hot(positions, max_length, dtype=cache.dtype)  # [n, max_len]
+    keep = 1.0 - tf.reduce_sum(placement, axis=0)[:, tf.newaxis]  # [max_len, 1]
+    return cache * keep + tf.einsum("bhnd,nl->bhld", update, placement)

@@ -1,0 +1,93 @@
+"""Sinusoidal positional encoding, as Tensor2Tensor's `common_attention` defines it."""
+
+import math
+
+import keras
+import tensorflow as tf
+
+
+def get_timing_signal_1d(
+    length,
+    channels: int,
+    min_timescale: float = 1.0,
+    max_timescale: float = 1.0e4,
+    start_index=0,
+) -> tf.Tensor:
+    """Returns T2T's timing signal, a float32 tensor of shape `[1, length, channels]`.
+
+    `channels // 2` timescales, spaced geometrically from `min_timescale` to
+    `max_timescale`; the first half of the channels holds `sin(position / timescale)`,
+    the second half `cos(...)` (concatenated, not interleaved). When `channels` is odd,
+    the last channel is zero.
+
+    Args:
+      length: number of positions; a Python int or a scalar int tensor.
+      channels: size of the last dimension; a Python int.
+      min_timescale: the shortest wavelength divided by 2*pi.
+      max_timescale: the longest wavelength divided by 2*pi.
+      start_index: position of the first row; a Python int or a scalar int tensor
+        (step-by-step decoding passes the current step).
+    """
+    position = tf.cast(tf.range(length) + start_index, tf.float32)
+    num_timescales = channels // 2
+    log_timescale_increment = math.log(float(max_timescale) / float(min_timescale)) / max(
+        num_timescales - 1, 1
+    )
+    inv_timescales = min_timescale * tf.exp(
+        tf.range(num_timescales, dtype=tf.float32) * -log_timescale_increment
+    )
+    scaled_time = position[:, tf.newaxis] * inv_timescales[tf.newaxis, :]
+    signal = tf.concat([tf.sin(scaled_time), tf.cos(scaled_time)], axis=1)
+    signal = tf.pad(signal, [[0, 0], [0, channels % 2]])
+    return signal[tf.newaxis, :, :]
+
+
+def add_timing_signal_1d(
+    x: tf.Tensor,
+    min_timescale: float = 1.0,
+    max_timescale: float = 1.0e4,
+    start_index=0,
+) -> tf.Tensor:
+    """Adds `get_timing_signal_1d` to `x` of shape `[batch, length, channels]`.
+
+    The signal is computed in float32 and cast to `x.dtype`.
+    """
+    length = tf.shape(x)[1]
+    channels = x.shape[-1]
+    signal = get_timing_signal_1d(length, channels, min_timescale, max_timescale, start_index)
+    return x + tf.cast(signal, x.dtype)
+
+
+@keras.saving.register_keras_serializable(package="t2t_lite")
+class AddTimingSignal(keras.layers.Layer):
+    """Keras layer that adds T2T's sinusoidal timing signal to its input.
+
+    Call arguments:
+      inputs: `[batch, length, channels]` float tensor.
+      start_index: position of the first row (int or scalar int tensor), for decoding
+        one step at a time.
+
+    Returns:
+      `[batch, length, channels]`, `inputs + get_timing_signal_1d(...)`.
+
+    Args:
+      min_timescale: the shortest wavelength divided by 2*pi.
+      max_timescale: the longest wavelength divided by 2*pi.
+    """
+
+    def __init__(self, min_timescale: float = 1.0, max_timescale: float = 1.0e4, **kwargs):
+        super().__init__(**kwargs)
+        self.min_timescale = min_timescale
+        self.max_timescale = max_timescale
+        self.supports_masking = True
+
+    def call(self, inputs, start_index=0):
+        return add_timing_signal_1d(inputs, self.min_timescale, self.max_timescale, start_index)
+
+    def compute_output_shape(self, input_shape):
+        return input_shape
+
+    def get_config(self):
+        config = super().get_config()
+        config.update(min_timescale=self.min_timescale, max_timescale=self.max_timescale)
+        return config

@@ -1,0 +1,237 @@
+"""The encoder-decoder Transformer of T2T's `transformer` model, as a `keras.Model`."""
+
+import keras
+import tensorflow as tf
+
+from t2t_lite.hparams import HParams
+from t2t_lite.layers import (
+    AddTimingSignal,
+    TokenEmbedding,
+    TransformerDecoder,
+    TransformerEncoder,
+    padding_bias,
+)
+
+PAD_ID = 0
+EOS_ID = 1
+
+
+def initializer_from_hparams(hparams: HParams) -> keras.initializers.Initializer:
+    """T2T's `initializer` / `initializer_gain` as a Keras initializer."""
+    gain = hparams.initializer_gain
+    if hparams.initializer == "uniform_unit_scaling":
+        return keras.initializers.VarianceScaling(gain, mode="fan_avg", distribution="uniform")
+    if hparams.initializer == "normal_unit_scaling":
+        return keras.initializers.VarianceScaling(
+            gain, mode="fan_avg", distribution="truncated_normal"
+        )
+    raise ValueError(
+        f"hparams.initializer={hparams.initializer!r} is not supported; "
+        "use uniform_unit_scaling or normal_unit_scaling"
+    )
+
+
+@keras.saving.register_keras_serializable(package="t2t_lite")
+class Transformer(keras.Model):
+    """T2T's Transformer over integer ids (0 = pad, 1 = EOS).
+
+    Call arguments:
+      features: `{"inputs": [batch, length_in], "targets": [batch, length_out]}` int ids.
+        The targets are shifted right inside the model (teacher forcing).
+      training: whether dropout is active.
+
+    Returns:
+      float32 logits `[batch, length_out, target_vocab_size]`; position t predicts
+      `targets[:, t]` from `targets[:, :t]` and the inputs.
+
+    Args:
+      input_vocab_size, target_vocab_size: vocabulary sizes (pad and EOS included).
+      hidden_size, filter_size, num_heads: layer widths and heads.
+      num_encoder_layers, num_decoder_layers: stack depths.
+      attention_dropout, relu_dropout, layer_prepostprocess_dropout: T2T's dropouts
+        (the last also applies to the embedded inputs and targets).
+      norm_epsilon: LayerNormalization epsilon.
+      shared_embedding_and_softmax_weights: the target embedding is also the softmax.
+      shared_embedding: inputs and targets share one embedding (same vocab size).
+      kernel_initializer: initializer of attention and feed-forward kernels.
+    """
+
+    def __init__(
+        self,
+        input_vocab_size: int,
+        target_vocab_size: int,
+        hidden_size: int = 512,
+        filter_size: int = 2048,
+        num_heads: int = 8,
+        num_encoder_layers: int = 6,
+        num_decoder_layers: int = 6,
+        attention_dropout: float = 0.1,
+        relu_dropout: float = 0.1,
+        layer_prepostprocess_dropout: float = 0.1,
+        norm_epsilon: float = 1e-6,
+        shared_embedding_and_softmax_weights: bool = True,
+        shared_embedding: bool = False,
+        kernel_initializer="glorot_uniform",
+        **kwargs,
+    ):
+        super().__init__(**kwargs)
+        if shared_embedding and input_vocab_size != target_vocab_size:
+            raise ValueError(
+                "shared_embedding needs equal vocab sizes, got "
+                f"input_vocab_size={input_vocab_size}, target_vocab_size={target_vocab_size}"
+            )
+        self.input_vocab_size = input_vocab_size
+        self.target_vocab_size = target_vocab_size
+        self.hidden_size = hidden_size
+        self.filter_size = filter_size
+        self.num_heads = num_heads
+        self.num_encoder_layers = num_encoder_layers
+        self.num_decoder_layers = num_decoder_layers
+        self.attention_dropout = attention_dropout
+        self.relu_dropout = relu_dropout
+        self.layer_prepostprocess_dropout = layer_prepostprocess_dropout
+        self.norm_epsilon = norm_epsilon
+        self.shared_embedding_and_softmax_weights = shared_embedding_and_softmax_weights
+        self.shared_embedding = shared_embedding
+        self.kernel_initializer = keras.initializers.get(kernel_initializer)
+
+        policy = self.dtype_policy
+        self.input_embedding = TokenEmbedding(
+            input_vocab_size, hidden_size, dtype=policy, name="input_embedding"
+        )
+        if shared_embedding:
+            self.target_embedding = self.input_embedding
+        else:
+            self.target_embedding = TokenEmbedding(
+                target_vocab_size, hidden_size, dtype=policy, name="target_embedding"
+            )
+        if shared_embedding_and_softmax_weights:
+            self.softmax = self.target_embedding
+        else:
+            self.softmax = TokenEmbedding(target_vocab_size, hidden_size, dtype=policy, name="softmax")
+        self.timing_signal = AddTimingSignal(dtype=policy, name="timing_signal")
+        self.embedding_dropout = keras.layers.Dropout(layer_prepostprocess_dropout)
+        stack_kwargs = dict(
+            num_heads=num_heads,
+            filter_size=filter_size,
+            attention_dropout=attention_dropout,
+            relu_dropout=relu_dropout,
+            dropout=layer_prepostprocess_dropout,
+            norm_epsilon=norm_epsilon,
+            kernel_initializer=self.kernel_initializer,
+            dtype=policy,
+        )
+        self.encoder = TransformerEncoder(num_encoder_layers, name="encoder", **stack_kwargs)
+        self.decoder = TransformerDecoder(num_decoder_layers, name="decoder", **stack_kwargs)
+
+    @classmethod
+    def from_hparams(
+        cls, hparams: HParams, input_vocab_size: int, target_vocab_size: int, **kwargs
+    ) -> "Transformer":
+        """Builds the model T2T's `transformer` would build from `hparams`."""
+        return cls(
+            input_vocab_size=input_vocab_size,
+            target_vocab_size=target_vocab_size,
+            hidden_size=hparams.hidden_size,
+            filter_size=hparams.filter_size,
+            num_heads=hparams.num_heads,
+            num_encoder_layers=hparams.num_encoder_layers or hparams.num_hidden_layers,
+            num_decoder_layers=hparams.num_decoder_layers or hparams.num_hidden_layers,
+            attention_dropout=hparams.attention_dropout,
+            relu_dropout=hparams.relu_dropout,
+            layer_prepostprocess_dropout=hparams.layer_prepostprocess_dropout,
+            norm_epsilon=hparams.norm_epsilon,
+            shared_embedding_and_softmax_weights=hparams.shared_embedding_and_softmax_weights,
+            shared_embedding=hparams.shared_embedding,
+            kernel_initializer=initializer_from_hparams(hparams),
+            **kwargs,
+        )
+
+    def build(self, input_shape=None):
+        # Weights depend on vocab sizes and widths only, never on sequence lengths, so the
+        # model builds the same from any input shape (and from a saved build config).
+        hidden_shape = (None, None, self.hidden_size)
+        for embedding in (self.input_embedding, self.target_embedding, self.softmax):
+            if not embedding.built:  # shared embeddings appear more than once
+                embedding.build()
+        self.encoder.build(hidden_shape)
+        self.decoder.build(hidden_shape, hidden_shape)
+        self.built = True
+
+    def _embed(self, embedding, ids, start_index=0, training=None):
+        x = self.timing_signal(embedding(ids), start_index=start_index)
+        return self.embedding_dropout(x, training=training)
+
+    def encode(self, inputs: tf.Tensor, training=None) -> tuple[tf.Tensor, tf.Tensor]:
+        """`inputs` `[batch, length_in]` ids -> `(encoder_output, memory_bias)`.
+
+        `memory_bias` `[batch, 1, 1, length_in]` masks the input padding in the
+        encoder-decoder attention.
+        """
+        bias = padding_bias(inputs, PAD_ID)
+        x = self._embed(self.input_embedding, inputs, training=training)
+        return self.encoder(x, bias=bias, training=training), bias
+
+    def decode(
+        self, decoder_input_ids: tf.Tensor, encoder_output, memory_bias, training=None
+    ) -> tf.Tensor:
+        """Logits for already right-shifted target ids `[batch, length_out]`."""
+        x = self._embed(self.target_embedding, decoder_input_ids, training=training)
+        x = self.decoder(x, memory=encoder_output, memory_bias=memory_bias, training=training)
+        return tf.cast(self.softmax(x, reverse=True), tf.float32)
+
+    def init_decode_cache(self, encoder_output: tf.Tensor, max_length: int) -> list:
+        """Per-layer key/value caches for `decode_step` up to `max_length` positions."""
+        return self.decoder.init_cache(encoder_output, max_length)
+
+    def decode_step(
+        self, ids: tf.Tensor, step, cache: list, memory_bias: tf.Tensor
+    ) -> tuple[tf.Tensor, list]:
+        """One decoding step with the key/value cache.
+
+        Args:
+          ids: `[batch, 1]` id fed at position `step` (pad id 0 at step 0, as the shift
+            right gives).
+          step: scalar int position.
+          cache: from `init_decode_cache` or the previous step.
+          memory_bias: from `encode`.
+
+        Returns:
+          `(logits [batch, target_vocab_size] float32, updated cache)`.
+        """
+        x = self.timing_signal(self.target_embedding(ids), start_index=step)
+        x, cache = self.decoder(x, memory_bias=memory_bias, cache=cache, decode_index=step)
+        logits = tf.cast(self.softmax(x, reverse=True), tf.float32)
+        return logits[:, 0, :], cache
+
+    def call(self, features, training=None):
+        targets = features["targets"]
+        encoder_output, memory_bias = self.encode(features["inputs"], training=training)
+        decoder_input_ids = shift_right(targets)
+        return self.decode(decoder_input_ids, encoder_output, memory_bias, training=training)
+
+    def get_config(self):
+        return {
+            "name": self.name,
+            "trainable": self.trainable,
+            "dtype": keras.dtype_policies.serialize(self.dtype_policy),
+            "input_vocab_size": self.input_vocab_size,
+            "target_vocab_size": self.target_vocab_size,
+            "hidden_size": self.hidden_size,
+            "filter_size": self.filter_size,
+            "num_heads": self.num_heads,
+            "num_encoder_layers": self.num_encoder_layers,
+            "num_decoder_layers": self.num_decoder_layers,
+            "attention_dropout": self.attention_dropout,
+            "relu_dropout": self.relu_dropout,
+            "layer_prepostprocess_dropout": self.layer_prepostprocess_dropout,
+            "norm_epsilon": self.norm_epsilon,
+            "shared_embedding_and_softmax_weights": self.shared_embedding_and_softmax_weights,
+            "shared_embedding": self.shared_embedding,
+            "kernel_initializer": keras.initializers.serialize(self.kernel_initializer),
+        }
+
+
+def shift_right(ids: tf.Tensor, pad_id: int = PAD_ID) -> tf.Tensor:
+    """`[batch, length]` -> the same ids one position later, `pad_id` in front."""
+    return tf.pad(ids, [[0, 0], [1, 0]], constant_values=pad_id)[:, :-1]
