@@ -12,11 +12,13 @@ from collections.abc import Callable
 
 import tensorflow as tf
 
+from t2t_lite.errors import T2TLiteError
+
 _TRUE = ("true", "1", "yes")
 _FALSE = ("false", "0", "no")
 
 
-class HParamsError(ValueError):
+class HParamsError(T2TLiteError, ValueError):
     """An unknown hyperparameter name, a value of the wrong type or an unknown set."""
 
 

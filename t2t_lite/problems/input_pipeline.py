@@ -1,0 +1,99 @@
+"""tf.data pipeline: TFRecord shards -> padded `{"inputs", "targets"}` batches bucketed by
+length, where the batch size counts tokens, as T2T's `data_reader` batches."""
+
+import tensorflow as tf
+
+from t2t_lite.errors import DataError
+from t2t_lite.problems.tfrecord_io import parse_example
+
+
+def bucket_boundaries(max_length: int, min_length: int = 8, length_bucket_step: float = 1.1) -> list[int]:
+    """T2T's boundaries: from `min_length`, each `max(x + 1, int(x * step))`, below `max_length`."""
+    if length_bucket_step <= 1.0:
+        raise ValueError(f"length_bucket_step must be > 1, got {length_bucket_step}")
+    boundaries = []
+    x = min_length
+    while x < max_length:
+        boundaries.append(x)
+        x = max(x + 1, int(x * length_bucket_step))
+    return boundaries
+
+
+def bucket_batch_sizes(boundaries: list[int], batch_size: int, max_length: int) -> list[int]:
+    """Examples per bucket: `batch_size // boundary` (at least 1), and
+    `batch_size // max_length` for the last, open-ended bucket."""
+    return [max(1, batch_size // length) for length in boundaries + [max_length]]
+
+
+def example_length(example: dict) -> tf.Tensor:
+    return tf.cast(
+        tf.maximum(tf.shape(example["inputs"])[0], tf.shape(example["targets"])[0]), tf.int32
+    )
+
+
+def make_dataset(
+    file_pattern: str,
+    training: bool,
+    batch_size: int,
+    max_length: int,
+    min_length_bucket: int = 8,
+    length_bucket_step: float = 1.1,
+    drop_long_sequences: bool | None = None,
+    reverse: bool = False,
+    shuffle_buffer: int = 10_000,
+    seed: int | None = None,
+    input_context: tf.distribute.InputContext | None = None,
+) -> tf.data.Dataset:
+    """Batches of `{"inputs": [b, n], "targets": [b, m]}` int64, padded with 0.
+
+    Args:
+      file_pattern: glob of the TFRecord shards.
+      training: shuffle files and examples and repeat forever; otherwise read the files
+        in order, once.
+      batch_size: tokens per batch (per replica): a bucket whose lengths are below
+        `boundary` holds `batch_size // boundary` examples.
+      max_length: the last bucket boundary; longer examples are dropped in training.
+      min_length_bucket, length_bucket_step: bucket boundaries (T2T's hparams).
+      drop_long_sequences: drop examples longer than `max_length`; default: in training.
+      reverse: swap inputs and targets (the `_rev` problems).
+      shuffle_buffer: examples in the shuffle buffer (training).
+      seed: shuffling seed.
+      input_context: from `tf.distribute`; each input pipeline reads its share of files.
+    """
+    files = sorted(tf.io.gfile.glob(file_pattern))
+    if not files:
+        raise DataError(f"no data files match {file_pattern}; run t2t-datagen for this problem first")
+    dataset = tf.data.Dataset.from_tensor_slices(files)
+    if input_context is not None and input_context.num_input_pipelines > 1:
+        if len(files) < input_context.num_input_pipelines:
+            raise DataError(
+                f"{len(files)} files match {file_pattern}, fewer than the "
+                f"{input_context.num_input_pipelines} input pipelines that read them"
+            )
+        dataset = dataset.shard(input_context.num_input_pipelines, input_context.input_pipeline_id)
+    if training:
+        dataset = dataset.shuffle(len(files), seed=seed)
+        dataset = dataset.interleave(
+            tf.data.TFRecordDataset,
+            cycle_length=min(len(files), 8),
+            num_parallel_calls=tf.data.AUTOTUNE,
+            deterministic=False,
+        )
+    else:
+        dataset = tf.data.TFRecordDataset(dataset)
+    dataset = dataset.map(parse_example, num_parallel_calls=tf.data.AUTOTUNE, deterministic=not training)
+    if reverse:
+        dataset = dataset.map(lambda ex: {"inputs": ex["targets"], "targets": ex["inputs"]})
+    if drop_long_sequences is None:
+        drop_long_sequences = training
+    if drop_long_sequences:
+        dataset = dataset.filter(lambda ex: example_length(ex) <= max_length)
+    if training:
+        dataset = dataset.shuffle(shuffle_buffer, seed=seed).repeat()
+    boundaries = bucket_boundaries(max_length, min_length_bucket, length_bucket_step)
+    dataset = dataset.bucket_by_sequence_length(
+        example_length,
+        bucket_boundaries=boundaries,
+        bucket_batch_sizes=bucket_batch_sizes(boundaries, batch_size, max_length),
+    )
+    return dataset.prefetch(tf.data.AUTOTUNE)

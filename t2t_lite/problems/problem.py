@@ -1,0 +1,162 @@
+"""The `Problem` base class: what a dataset knows in T2T's spirit. It generates samples per
+split, owns its vocabulary, writes sharded TFRecords and reads them back as batches."""
+
+import time
+from collections.abc import Iterator
+
+import tensorflow as tf
+from absl import logging
+
+from t2t_lite.errors import DataError
+from t2t_lite.problems import input_pipeline, tfrecord_io
+from t2t_lite.problems.vocabulary import EOS_ID, Vocabulary
+
+TRAIN, DEV, TEST = "train", "dev", "test"
+_PROGRESS_SECONDS = 10.0
+
+
+class Problem:
+    """Base of every problem.
+
+    Subclasses set `num_shards` (split -> shard count) and implement `generate_ids` and
+    `vocabulary`; problems with a trained vocabulary also implement `prepare_vocabulary`.
+
+    Args:
+      was_reversed: swap inputs and targets when reading (the `_rev` problems); the
+        files and the vocabulary are those of the problem itself.
+    """
+
+    name: str = "problem"  # set by `register_problem`
+    reversible = False
+    num_shards: dict[str, int] = {TRAIN: 10, DEV: 1}
+
+    def __init__(self, was_reversed: bool = False):
+        self.was_reversed = was_reversed
+
+    @property
+    def dataset_name(self) -> str:
+        """Prefix of the data files, shared by a problem and its `_rev`."""
+        return self.name
+
+    # -- generation -------------------------------------------------------------------
+    def prepare_vocabulary(self, data_dir: str, tmp_dir: str, seed: int, overwrite: bool = False) -> None:
+        """Creates the vocabulary files in `data_dir` if the problem needs any (an existing
+        vocabulary is kept unless `overwrite`)."""
+
+    def vocabulary(self, data_dir: str) -> dict[str, Vocabulary]:
+        """`{"inputs": Vocabulary, "targets": Vocabulary}`."""
+        raise NotImplementedError
+
+    def generate_ids(
+        self, split: str, data_dir: str, tmp_dir: str, seed: int
+    ) -> Iterator[tuple[list[int], list[int]]]:
+        """Yields `(input_ids, target_ids)` of one split, without EOS."""
+        raise NotImplementedError
+
+    def shard_paths(self, data_dir: str, split: str) -> list[str]:
+        return tfrecord_io.shard_paths(data_dir, self.dataset_name, split, self.num_shards[split])
+
+    def expected_files(self, data_dir: str) -> list[str]:
+        return [path for split in self.num_shards for path in self.shard_paths(data_dir, split)]
+
+    def is_generated(self, data_dir: str) -> bool:
+        return all(tf.io.gfile.exists(path) for path in self.expected_files(data_dir))
+
+    def generate_data(
+        self,
+        data_dir: str,
+        tmp_dir: str,
+        seed: int = 0,
+        max_cases: int = 0,
+        overwrite: bool = False,
+    ) -> bool:
+        """Writes the vocabulary and every split's shards; returns False if the files were
+        already complete (and `overwrite` is False).
+
+        Shards are written under temporary names and renamed together at the end.
+        `max_cases` > 0 keeps only the first cases of each split.
+        """
+        if not overwrite and self.is_generated(data_dir):
+            logging.info("%s: data already in %s; skipping (--overwrite regenerates)", self.dataset_name, data_dir)
+            return False
+        tf.io.gfile.makedirs(data_dir)
+        tfrecord_io.remove_stale_temporaries(data_dir, self.dataset_name)
+        self.prepare_vocabulary(data_dir, tmp_dir, seed, overwrite)
+        written = []
+        for split in self.num_shards:
+            ids = self.generate_ids(split, data_dir, tmp_dir, seed)
+            examples = (
+                tfrecord_io.serialize_example(inputs + [EOS_ID], targets + [EOS_ID])
+                for inputs, targets in _progress(_first(ids, max_cases), f"{self.dataset_name} {split}")
+            )
+            paths, count = tfrecord_io.write_shards(examples, self.shard_paths(data_dir, split), f"{seed}-{split}")
+            logging.info("%s %s: %d examples in %d shards", self.dataset_name, split, count, len(paths))
+            written += paths
+        for split in self.num_shards:
+            for old in tf.io.gfile.glob(tfrecord_io.file_pattern(data_dir, self.dataset_name, split)):
+                tf.io.gfile.remove(old)
+        tfrecord_io.commit(written)
+        return True
+
+    # -- reading ----------------------------------------------------------------------
+    def dataset(
+        self,
+        mode: str,
+        data_dir: str,
+        hparams,
+        split: str | None = None,
+        seed: int | None = None,
+        input_context: tf.distribute.InputContext | None = None,
+        shuffle_buffer: int = 10_000,
+    ) -> tf.data.Dataset:
+        """Batches for `mode` "train" (the train split, shuffled, repeated, long examples
+        dropped) or "eval" (the dev split by default, in order, once, nothing dropped).
+
+        `hparams` supplies batch_size (tokens), max_length, min_length_bucket,
+        length_bucket_step and eval_drop_long_sequences.
+        """
+        if mode not in ("train", "eval"):
+            raise ValueError(f"mode must be 'train' or 'eval', got {mode!r}")
+        training = mode == "train"
+        split = split or (TRAIN if training else DEV)
+        pattern = tfrecord_io.file_pattern(data_dir, self.dataset_name, split)
+        return input_pipeline.make_dataset(
+            pattern,
+            training=training,
+            batch_size=hparams.batch_size,
+            max_length=hparams.max_length,
+            min_length_bucket=hparams.min_length_bucket,
+            length_bucket_step=hparams.length_bucket_step,
+            drop_long_sequences=True if training else hparams.eval_drop_long_sequences,
+            reverse=self.was_reversed,
+            shuffle_buffer=shuffle_buffer,
+            seed=seed,
+            input_context=input_context,
+        )
+
+    def feature_vocabulary(self, data_dir: str) -> dict[str, Vocabulary]:
+        """The vocabularies as the model sees the features (swapped for `_rev`)."""
+        vocab = self.vocabulary(data_dir)
+        if self.was_reversed:
+            return {"inputs": vocab["targets"], "targets": vocab["inputs"]}
+        return vocab
+
+
+def _first(items, max_cases: int):
+    for count, item in enumerate(items):
+        if max_cases and count >= max_cases:
+            return
+        yield item
+
+
+def _progress(items, what: str):
+    """Passes `items` through, logging a count every few seconds."""
+    start = last = time.monotonic()
+    count = 0
+    for count, item in enumerate(items, start=1):
+        now = time.monotonic()
+        if now - last > _PROGRESS_SECONDS:
+            logging.info("%s: %d examples (%.0f/s)", what, count, count / (now - start))
+            last = now
+        yield item
+

@@ -1,0 +1,68 @@
+"""Base of the translation problems: text pairs per split and a joint subword vocabulary
+trained with sentencepiece at generation time."""
+
+import os
+from collections.abc import Iterator
+
+import tensorflow as tf
+from absl import logging
+
+from t2t_lite.errors import DataError
+from t2t_lite.problems.problem import DEV, TEST, TRAIN, Problem
+from t2t_lite.problems.vocabulary import SubwordVocabulary, train_subword_model
+
+_ENCODE_BATCH = 2048
+
+
+class Text2TextProblem(Problem):
+    """Subclasses implement `text_pairs(split, tmp_dir)`."""
+
+    reversible = True
+    approx_vocab_size = 8000
+    num_shards = {TRAIN: 10, DEV: 1, TEST: 1}
+
+    def text_pairs(self, split: str, tmp_dir: str) -> list[tuple[str, str]]:
+        """`(source, target)` sentences of `split`."""
+        raise NotImplementedError
+
+    @property
+    def vocab_filename(self) -> str:
+        return f"vocab.{self.dataset_name}.{self.approx_vocab_size}.model"
+
+    def vocab_path(self, data_dir: str) -> str:
+        return os.path.join(data_dir, self.vocab_filename)
+
+    def prepare_vocabulary(self, data_dir: str, tmp_dir: str, seed: int, overwrite: bool = False) -> None:
+        path = self.vocab_path(data_dir)
+        if tf.io.gfile.exists(path) and not overwrite:
+            logging.info("using the existing vocabulary %s", path)
+            return
+        pairs = self.text_pairs(TRAIN, tmp_dir)
+        logging.info(
+            "training a %d-piece sentencepiece vocabulary on %d sentence pairs",
+            self.approx_vocab_size,
+            len(pairs),
+        )
+        sentences = (sentence for pair in pairs for sentence in pair)
+        model = train_subword_model(sentences, self.approx_vocab_size, seed=seed)
+        tmp_path = path + ".incomplete"
+        with tf.io.gfile.GFile(tmp_path, "wb") as f:
+            f.write(model)
+        tf.io.gfile.rename(tmp_path, path, overwrite=True)
+        logging.info("wrote %s", path)
+
+    def vocabulary(self, data_dir: str) -> dict:
+        path = self.vocab_path(data_dir)
+        if not tf.io.gfile.exists(path):
+            raise DataError(f"no vocabulary {path}; run t2t-datagen --problem={self.dataset_name} first")
+        vocab = SubwordVocabulary.load(path)
+        return {"inputs": vocab, "targets": vocab}
+
+    def generate_ids(self, split: str, data_dir: str, tmp_dir: str, seed: int) -> Iterator:
+        vocab = self.vocabulary(data_dir)["inputs"]
+        pairs = self.text_pairs(split, tmp_dir)
+        for start in range(0, len(pairs), _ENCODE_BATCH):
+            chunk = pairs[start : start + _ENCODE_BATCH]
+            sources = vocab.encode_batch([source for source, _ in chunk])
+            targets = vocab.encode_batch([target for _, target in chunk])
+            yield from zip(sources, targets)

@@ -1,0 +1,81 @@
+"""Sharded TFRecord files of `tf.train.Example`s with int64 `inputs` and `targets`.
+
+Shards are written under hidden temporary names and renamed only once every shard of a
+problem is complete, so a killed run never leaves a file that looks finished and the
+input pipeline's file pattern never matches a partial shard.
+"""
+
+import os
+import random
+from collections.abc import Iterable
+
+import tensorflow as tf
+
+TMP_PREFIX = ".incomplete-"
+FEATURES = ("inputs", "targets")
+
+
+def shard_paths(data_dir: str, dataset_name: str, split: str, num_shards: int) -> list[str]:
+    """T2T's names: `<data_dir>/<name>-<split>-00000-of-00010`."""
+    return [
+        os.path.join(data_dir, f"{dataset_name}-{split}-{i:05d}-of-{num_shards:05d}")
+        for i in range(num_shards)
+    ]
+
+
+def file_pattern(data_dir: str, dataset_name: str, split: str) -> str:
+    return os.path.join(data_dir, f"{dataset_name}-{split}-*")
+
+
+def temporary_path(path: str) -> str:
+    directory, name = os.path.split(path)
+    return os.path.join(directory, TMP_PREFIX + name)
+
+
+def serialize_example(inputs: list[int], targets: list[int]) -> bytes:
+    feature = {
+        name: tf.train.Feature(int64_list=tf.train.Int64List(value=ids))
+        for name, ids in (("inputs", inputs), ("targets", targets))
+    }
+    return tf.train.Example(features=tf.train.Features(feature=feature)).SerializeToString()
+
+
+def parse_example(serialized: tf.Tensor) -> dict[str, tf.Tensor]:
+    """Serialized Example -> `{"inputs": [n] int64, "targets": [m] int64}`."""
+    spec = {name: tf.io.RaggedFeature(tf.int64) for name in FEATURES}
+    return tf.io.parse_single_example(serialized, spec)
+
+
+def write_shards(
+    serialized_examples: Iterable[bytes], paths: list[str], seed: int
+) -> tuple[list[str], int]:
+    """Spreads examples round-robin over `paths`, shuffles each shard with a seeded RNG and
+    writes it to its temporary name. Returns `(temporary paths, number of examples)`;
+    `commit` renames them.
+    """
+    shards: list[list[bytes]] = [[] for _ in paths]
+    count = 0
+    for count, example in enumerate(serialized_examples, start=1):
+        shards[(count - 1) % len(paths)].append(example)
+    tmp_paths = []
+    for index, (path, examples) in enumerate(zip(paths, shards)):
+        random.Random(f"{seed}-{os.path.basename(path)}-{index}").shuffle(examples)
+        tmp_path = temporary_path(path)
+        with tf.io.TFRecordWriter(tmp_path) as writer:
+            for example in examples:
+                writer.write(example)
+        tmp_paths.append(tmp_path)
+    return tmp_paths, count
+
+
+def commit(tmp_paths: list[str]) -> None:
+    """Renames temporary shards to their final names."""
+    for tmp_path in tmp_paths:
+        directory, name = os.path.split(tmp_path)
+        os.replace(tmp_path, os.path.join(directory, name[len(TMP_PREFIX) :]))
+
+
+def remove_stale_temporaries(data_dir: str, dataset_name: str) -> None:
+    """Deletes temporary shards a killed run left behind."""
+    for path in tf.io.gfile.glob(os.path.join(data_dir, f"{TMP_PREFIX}{dataset_name}-*")):
+        tf.io.gfile.remove(path)
