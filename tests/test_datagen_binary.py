@@ -132,3 +132,8 @@ def test_usr_dir_registers_a_problem(tmp_path):
     assert result.returncode == 0, result.stderr
     assert len(read_examples(str(data / "my_tiny_reverse-train-*"))) == 7
     assert_fails(run_binary("t2t-datagen", f"--t2t_usr_dir={tmp_path / 'nope'}", "--registry_help"), "--t2t_usr_dir=")
+
+
+def test_wmt_without_prepared_tfds_data_says_how_to_prepare(tmp_path):
+    result = run_binary("t2t-datagen", "--problem=translate_ende_wmt32k", f"--data_dir={tmp_path / 'd'}", f"--tmp_dir={tmp_path / 'raw'}")
+    assert_fails(result, "TFDS dataset wmt14_translate/de-en is not prepared", f"tfds build wmt14_translate/de-en --data_dir={tmp_path / 'raw'}")
