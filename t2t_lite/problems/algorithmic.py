@@ -2,6 +2,7 @@
 `0 ... num_symbols - 1`, stored shifted by 2 (0 = pad, 1 = EOS) with EOS appended.
 Train sequences are up to `train_length` long, dev sequences up to `dev_length`."""
 
+import abc
 import random
 from collections.abc import Iterator
 
@@ -20,8 +21,9 @@ class AlgorithmicProblem(Problem):
     dev_size = 10_000
     num_shards = {TRAIN: 10, DEV: 1}
 
+    @abc.abstractmethod
     def generator(self, rng: random.Random, max_length: int, num_cases: int):
-        raise NotImplementedError
+        """Yields `(input_symbols, target_symbols)`, unshifted, without EOS."""
 
     def vocabulary(self, data_dir: str) -> dict:
         vocab = IntegerSymbolVocabulary(self.num_symbols)

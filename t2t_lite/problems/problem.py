@@ -1,6 +1,7 @@
 """The `Problem` base class: what a dataset knows in T2T's spirit. It generates samples per
 split, owns its vocabulary, writes sharded TFRecords and reads them back as batches."""
 
+import abc
 import time
 from collections.abc import Iterator
 
@@ -15,7 +16,7 @@ TRAIN, DEV, TEST = "train", "dev", "test"
 _PROGRESS_SECONDS = 10.0
 
 
-class Problem:
+class Problem(abc.ABC):
     """Base of every problem.
 
     Subclasses set `num_shards` (split -> shard count) and implement `generate_ids` and
@@ -39,19 +40,21 @@ class Problem:
         return self.name
 
     # -- generation -------------------------------------------------------------------
-    def prepare_vocabulary(self, data_dir: str, tmp_dir: str, seed: int, overwrite: bool = False) -> None:
-        """Creates the vocabulary files in `data_dir` if the problem needs any (an existing
-        vocabulary is kept unless `overwrite`)."""
+    def prepare_vocabulary(self, data_dir: str, tmp_dir: str, seed: int, overwrite: bool = False) -> list[str]:
+        """Writes the vocabulary files the problem needs (if any) under temporary names in
+        `data_dir` and returns those names; `generate_data` renames them together with the
+        shards. An existing vocabulary is kept unless `overwrite`."""
+        return []
 
+    @abc.abstractmethod
     def vocabulary(self, data_dir: str) -> dict[str, Vocabulary]:
         """`{"inputs": Vocabulary, "targets": Vocabulary}`."""
-        raise NotImplementedError
 
+    @abc.abstractmethod
     def generate_ids(
         self, split: str, data_dir: str, tmp_dir: str, seed: int
     ) -> Iterator[tuple[list[int], list[int]]]:
         """Yields `(input_ids, target_ids)` of one split, without EOS."""
-        raise NotImplementedError
 
     def shard_paths(self, data_dir: str, split: str) -> list[str]:
         return tfrecord_io.shard_paths(data_dir, self.dataset_name, split, self.num_shards[split])
@@ -73,7 +76,8 @@ class Problem:
         """Writes the vocabulary and every split's shards; returns False if the files were
         already complete (and `overwrite` is False).
 
-        Shards are written under temporary names and renamed together at the end.
+        Shards and vocabulary are written under temporary names and renamed together at
+        the end, so a killed run leaves the previous files as they were.
         `max_cases` > 0 keeps only the first cases of each split.
         """
         if not overwrite and self.is_generated(data_dir):
@@ -81,8 +85,7 @@ class Problem:
             return False
         tf.io.gfile.makedirs(data_dir)
         tfrecord_io.remove_stale_temporaries(data_dir, self.dataset_name)
-        self.prepare_vocabulary(data_dir, tmp_dir, seed, overwrite)
-        written = []
+        written = self.prepare_vocabulary(data_dir, tmp_dir, seed, overwrite)
         for split in self.num_shards:
             ids = self.generate_ids(split, data_dir, tmp_dir, seed)
             examples = (

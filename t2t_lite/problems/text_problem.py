@@ -1,6 +1,7 @@
 """Base of the translation problems: text pairs per split and a joint subword vocabulary
 trained with sentencepiece at generation time."""
 
+import abc
 import os
 from collections.abc import Iterator
 
@@ -9,6 +10,7 @@ from absl import logging
 
 from t2t_lite.errors import DataError
 from t2t_lite.problems.problem import DEV, TEST, TRAIN, Problem
+from t2t_lite.problems.tfrecord_io import temporary_path
 from t2t_lite.problems.vocabulary import SubwordVocabulary, train_subword_model
 
 _ENCODE_BATCH = 2048
@@ -21,9 +23,9 @@ class Text2TextProblem(Problem):
     approx_vocab_size = 8000
     num_shards = {TRAIN: 10, DEV: 1, TEST: 1}
 
+    @abc.abstractmethod
     def text_pairs(self, split: str, tmp_dir: str) -> list[tuple[str, str]]:
         """`(source, target)` sentences of `split`."""
-        raise NotImplementedError
 
     @property
     def vocab_filename(self) -> str:
@@ -32,11 +34,14 @@ class Text2TextProblem(Problem):
     def vocab_path(self, data_dir: str) -> str:
         return os.path.join(data_dir, self.vocab_filename)
 
-    def prepare_vocabulary(self, data_dir: str, tmp_dir: str, seed: int, overwrite: bool = False) -> None:
+    def expected_files(self, data_dir: str) -> list[str]:
+        return super().expected_files(data_dir) + [self.vocab_path(data_dir)]
+
+    def prepare_vocabulary(self, data_dir: str, tmp_dir: str, seed: int, overwrite: bool = False) -> list[str]:
         path = self.vocab_path(data_dir)
         if tf.io.gfile.exists(path) and not overwrite:
             logging.info("using the existing vocabulary %s", path)
-            return
+            return []
         pairs = self.text_pairs(TRAIN, tmp_dir)
         logging.info(
             "training a %d-piece sentencepiece vocabulary on %d sentence pairs",
@@ -45,11 +50,10 @@ class Text2TextProblem(Problem):
         )
         sentences = (sentence for pair in pairs for sentence in pair)
         model = train_subword_model(sentences, self.approx_vocab_size, seed=seed)
-        tmp_path = path + ".incomplete"
-        with tf.io.gfile.GFile(tmp_path, "wb") as f:
+        staged = temporary_path(path)
+        with tf.io.gfile.GFile(staged, "wb") as f:
             f.write(model)
-        tf.io.gfile.rename(tmp_path, path, overwrite=True)
-        logging.info("wrote %s", path)
+        return [staged]
 
     def vocabulary(self, data_dir: str) -> dict:
         path = self.vocab_path(data_dir)
@@ -59,7 +63,9 @@ class Text2TextProblem(Problem):
         return {"inputs": vocab, "targets": vocab}
 
     def generate_ids(self, split: str, data_dir: str, tmp_dir: str, seed: int) -> Iterator:
-        vocab = self.vocabulary(data_dir)["inputs"]
+        # A vocabulary trained by this run is still under its temporary name.
+        staged = temporary_path(self.vocab_path(data_dir))
+        vocab = SubwordVocabulary.load(staged) if tf.io.gfile.exists(staged) else self.vocabulary(data_dir)["inputs"]
         pairs = self.text_pairs(split, tmp_dir)
         for start in range(0, len(pairs), _ENCODE_BATCH):
             chunk = pairs[start : start + _ENCODE_BATCH]

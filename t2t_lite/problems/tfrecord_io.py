@@ -76,6 +76,7 @@ def commit(tmp_paths: list[str]) -> None:
 
 
 def remove_stale_temporaries(data_dir: str, dataset_name: str) -> None:
-    """Deletes temporary shards a killed run left behind."""
-    for path in tf.io.gfile.glob(os.path.join(data_dir, f"{TMP_PREFIX}{dataset_name}-*")):
-        tf.io.gfile.remove(path)
+    """Deletes the temporary shards and vocabulary a killed run left behind."""
+    for pattern in (f"{TMP_PREFIX}{dataset_name}-*", f"{TMP_PREFIX}vocab.{dataset_name}.*"):
+        for path in tf.io.gfile.glob(os.path.join(data_dir, pattern)):
+            tf.io.gfile.remove(path)

@@ -6,6 +6,7 @@
 integers, shifted by the two reserved ids.
 """
 
+import abc
 import io
 from collections.abc import Iterable
 
@@ -18,19 +19,19 @@ UNK_ID = 2
 NUM_RESERVED_IDS = 2
 
 
-class Vocabulary:
+class Vocabulary(abc.ABC):
     """Interface: `vocab_size`, and encoding/decoding in Python and in TensorFlow."""
 
     vocab_size: int
 
+    @abc.abstractmethod
     def tf_encode(self, texts: tf.Tensor) -> tf.RaggedTensor:
         """`[batch]` strings -> ragged `[batch, None]` int64 ids (no EOS)."""
-        raise NotImplementedError
 
+    @abc.abstractmethod
     def tf_decode(self, ids: tf.Tensor) -> tf.Tensor:
         """`[batch, length]` ids (dense or ragged) -> `[batch]` strings; decoding stops at
         the first EOS and padding is ignored."""
-        raise NotImplementedError
 
     def encode_batch(self, texts: list[str]) -> list[list[int]]:
         return [list(row) for row in self.tf_encode(tf.constant(texts, tf.string)).to_list()]
