@@ -167,3 +167,20 @@ def test_import_fails_clearly_on_another_backend(backend):
     result = run_python("import t2t_lite", KERAS_BACKEND=backend)
     assert result.returncode != 0
     assert "t2t_lite needs the TensorFlow backend of Keras" in result.stderr
+
+
+@pytest.mark.parametrize("policy", ["mixed_bfloat16", "mixed_float16"])
+def test_mixed_precision_keeps_weights_and_logits_in_float32(policy):
+    model = small_model(dtype=policy)
+    features = batch()
+    logits = model(features, training=True)
+    assert logits.dtype == tf.float32
+    assert all(w.dtype == "float32" for w in model.weights)
+    assert model.encoder.layers[0].self_attention.compute_dtype == policy.split("_")[1]
+    loss = padded_cross_entropy(features["targets"], logits, 0.1)
+    assert np.isfinite(loss.numpy())
+    # Close to the float32 model with the same weights.
+    reference = small_model()
+    reference(features)
+    reference.set_weights(model.get_weights())
+    np.testing.assert_allclose(model(features).numpy(), reference(features).numpy(), atol=0.15)

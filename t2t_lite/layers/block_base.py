@@ -51,7 +51,7 @@ class PreNormLayerBase(keras.layers.Layer):
             dtype=self.dtype_policy,
             name="feed_forward",
         )
-        self.dropout_layer = keras.layers.Dropout(dropout)
+        self.dropout_layer = keras.layers.Dropout(dropout, dtype=self.dtype_policy)
 
     def _layer_norm(self, name: str) -> keras.layers.Layer:
         return keras.layers.LayerNormalization(

@@ -41,7 +41,7 @@ class FeedForward(keras.layers.Layer):
             dtype=self.dtype_policy,
             name="filter",
         )
-        self.dropout_layer = keras.layers.Dropout(dropout)
+        self.dropout_layer = keras.layers.Dropout(dropout, dtype=self.dtype_policy)
 
     def build(self, input_shape):
         depth = self.output_depth or input_shape[-1]

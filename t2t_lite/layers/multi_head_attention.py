@@ -89,7 +89,7 @@ class MultiHeadAttention(keras.layers.Layer):
         self.self_attention = self_attention
         self.dropout = dropout
         self.kernel_initializer = keras.initializers.get(kernel_initializer)
-        self.dropout_layer = keras.layers.Dropout(dropout)
+        self.dropout_layer = keras.layers.Dropout(dropout, dtype=self.dtype_policy)
 
     def build(self, query_shape, memory_shape=None):
         input_depth = query_shape[-1]
@@ -174,10 +174,12 @@ class MultiHeadAttention(keras.layers.Layer):
             k, v = cache["key"], cache["value"]
             cache = None  # nothing to hand back: memory keys and values do not change
         q = self._scale_queries(_split_heads(q, self.num_heads))
-        logits = tf.matmul(q, k, transpose_b=True)
+        # Bias and softmax in float32: -1e9 would overflow float16, and the softmax is
+        # the numerically delicate step under mixed precision.
+        logits = tf.cast(tf.matmul(q, k, transpose_b=True), tf.float32)
         if bias is not None:
-            logits += tf.cast(bias, logits.dtype)
-        weights = tf.cast(tf.nn.softmax(tf.cast(logits, tf.float32)), q.dtype)
+            logits += tf.cast(bias, tf.float32)
+        weights = tf.cast(tf.nn.softmax(logits), q.dtype)
         weights = self.dropout_layer(weights, training=training)
         output = self._project(_combine_heads(tf.matmul(weights, v)), self.output_kernel)
         if cache is not None:

@@ -110,7 +110,7 @@ class Transformer(keras.Model):
         else:
             self.softmax = TokenEmbedding(target_vocab_size, hidden_size, dtype=policy, name="softmax")
         self.timing_signal = AddTimingSignal(dtype=policy, name="timing_signal")
-        self.embedding_dropout = keras.layers.Dropout(layer_prepostprocess_dropout)
+        self.embedding_dropout = keras.layers.Dropout(layer_prepostprocess_dropout, dtype=policy)
         stack_kwargs = dict(
             num_heads=num_heads,
             filter_size=filter_size,
