@@ -5,7 +5,7 @@
 
 import os
 
-from absl import flags, logging
+from absl import app, flags, logging
 
 from t2t_lite_bin import cli
 
@@ -33,15 +33,13 @@ def parallel_text_corpus() -> dict:
         source, target = FLAGS[f"{split}_source"].value, FLAGS[f"{split}_target"].value
         if bool(source) != bool(target):
             given, missing = (f"{split}_source", f"{split}_target") if source else (f"{split}_target", f"{split}_source")
-            raise flags.ValidationError(f"--{given} needs --{missing}")
+            raise app.UsageError(f"--{given} needs --{missing}")
         if source:
             corpus[split] = (os.path.expanduser(source), os.path.expanduser(target))
     return corpus
 
 
 def main(argv):
-    from absl import app
-
     if len(argv) > 1:
         raise app.UsageError(f"unexpected arguments: {' '.join(argv[1:])}")
     from t2t_lite import hparams, problems
@@ -57,10 +55,7 @@ def main(argv):
         raise app.UsageError("--problem is required (--registry_help lists the problems)")
     if not FLAGS.data_dir:
         raise app.UsageError("--data_dir is required")
-    try:
-        corpus = parallel_text_corpus()
-    except flags.ValidationError as error:
-        raise app.UsageError(str(error))
+    corpus = parallel_text_corpus()
     data_dir = os.path.expanduser(FLAGS.data_dir)
     tmp_dir = os.path.expanduser(FLAGS.tmp_dir)
     names = [name.strip() for name in FLAGS.problem.split(",") if name.strip()]
@@ -81,8 +76,6 @@ def problem_kwargs(name: str, corpus: dict) -> dict:
     if name.removesuffix("_rev") != "translate_parallel_text":
         return {}
     if not corpus:
-        from absl import app
-
         raise app.UsageError("translate_parallel_text needs --train_source and --train_target")
     return {"corpus": corpus, "approx_vocab_size": FLAGS.approx_vocab_size}
 

@@ -155,7 +155,6 @@ def _first(items, max_cases: int):
 def _progress(items, what: str):
     """Passes `items` through, logging a count every few seconds."""
     start = last = time.monotonic()
-    count = 0
     for count, item in enumerate(items, start=1):
         now = time.monotonic()
         if now - last > _PROGRESS_SECONDS:

@@ -23,9 +23,21 @@ class Text2TextProblem(Problem):
     approx_vocab_size = 8000
     num_shards = {TRAIN: 10, DEV: 1, TEST: 1}
 
+    def __init__(self, was_reversed: bool = False):
+        super().__init__(was_reversed)
+        self._text_pairs_cache: dict[tuple[str, str], list[tuple[str, str]]] = {}
+
     @abc.abstractmethod
     def text_pairs(self, split: str, tmp_dir: str) -> list[tuple[str, str]]:
         """`(source, target)` sentences of `split`."""
+
+    def _cached_text_pairs(self, split: str, tmp_dir: str) -> list[tuple[str, str]]:
+        # The train split is needed twice, for the vocabulary and for the ids; reading it
+        # once matters for big corpora (WMT's 4.5M pairs come through TFDS).
+        key = (split, tmp_dir)
+        if key not in self._text_pairs_cache:
+            self._text_pairs_cache[key] = self.text_pairs(split, tmp_dir)
+        return self._text_pairs_cache[key]
 
     @property
     def vocab_filename(self) -> str:
@@ -42,7 +54,7 @@ class Text2TextProblem(Problem):
         if tf.io.gfile.exists(path) and not overwrite:
             logging.info("using the existing vocabulary %s", path)
             return []
-        pairs = self.text_pairs(TRAIN, tmp_dir)
+        pairs = self._cached_text_pairs(TRAIN, tmp_dir)
         logging.info(
             "training a %d-piece sentencepiece vocabulary on %d sentence pairs",
             self.approx_vocab_size,
@@ -66,7 +78,7 @@ class Text2TextProblem(Problem):
         # A vocabulary trained by this run is still under its temporary name.
         staged = temporary_path(self.vocab_path(data_dir))
         vocab = SubwordVocabulary.load(staged) if tf.io.gfile.exists(staged) else self.vocabulary(data_dir)["inputs"]
-        pairs = self.text_pairs(split, tmp_dir)
+        pairs = self._cached_text_pairs(split, tmp_dir)
         for start in range(0, len(pairs), _ENCODE_BATCH):
             chunk = pairs[start : start + _ENCODE_BATCH]
             sources = vocab.encode_batch([source for source, _ in chunk])

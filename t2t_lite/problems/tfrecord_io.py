@@ -35,7 +35,7 @@ def temporary_path(path: str) -> str:
 def serialize_example(inputs: list[int], targets: list[int]) -> bytes:
     feature = {
         name: tf.train.Feature(int64_list=tf.train.Int64List(value=ids))
-        for name, ids in (("inputs", inputs), ("targets", targets))
+        for name, ids in zip(FEATURES, (inputs, targets))
     }
     return tf.train.Example(features=tf.train.Features(feature=feature)).SerializeToString()
 
@@ -58,8 +58,8 @@ def write_shards(
     for count, example in enumerate(serialized_examples, start=1):
         shards[(count - 1) % len(paths)].append(example)
     tmp_paths = []
-    for index, (path, examples) in enumerate(zip(paths, shards)):
-        random.Random(f"{seed}-{os.path.basename(path)}-{index}").shuffle(examples)
+    for path, examples in zip(paths, shards):
+        random.Random(f"{seed}-{os.path.basename(path)}").shuffle(examples)
         tmp_path = temporary_path(path)
         with tf.io.TFRecordWriter(tmp_path) as writer:
             for example in examples:
@@ -69,7 +69,7 @@ def write_shards(
 
 
 def commit(tmp_paths: list[str]) -> None:
-    """Renames temporary shards to their final names."""
+    """Renames temporary files (shards, vocabulary) to their final names."""
     for tmp_path in tmp_paths:
         directory, name = os.path.split(tmp_path)
         os.replace(tmp_path, os.path.join(directory, name[len(TMP_PREFIX) :]))
