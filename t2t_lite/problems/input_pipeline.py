@@ -43,6 +43,7 @@ def make_dataset(
     shuffle_buffer: int = 10_000,
     seed: int | None = None,
     input_context: tf.distribute.InputContext | None = None,
+    static_shapes: bool = False,
 ) -> tf.data.Dataset:
     """Batches of `{"inputs": [b, n], "targets": [b, m]}` int64, padded with 0.
 
@@ -59,6 +60,9 @@ def make_dataset(
       shuffle_buffer: examples in the shuffle buffer (training).
       seed: shuffling seed.
       input_context: from `tf.distribute`; each input pipeline reads its share of files.
+      static_shapes: pad every batch to its bucket's longest length and drop partial
+        batches, so XLA and TPUs compile one program per bucket rather than one per
+        length; examples longer than `max_length` are then always dropped.
     """
     files = sorted(tf.io.gfile.glob(file_pattern))
     if not files:
@@ -86,14 +90,23 @@ def make_dataset(
         dataset = dataset.map(lambda ex: {"inputs": ex["targets"], "targets": ex["inputs"]})
     if drop_long_sequences is None:
         drop_long_sequences = training
+    drop_long_sequences = drop_long_sequences or static_shapes
     if drop_long_sequences:
         dataset = dataset.filter(lambda ex: example_length(ex) <= max_length)
     if training:
         dataset = dataset.shuffle(shuffle_buffer, seed=seed).repeat()
     boundaries = bucket_boundaries(max_length, min_length_bucket, length_bucket_step)
+    batch_sizes = bucket_batch_sizes(boundaries, batch_size, max_length)
+    if static_shapes:
+        # Bucket [b_i, b_i+1) pads to b_i+1 - 1; the last real bucket ends at max_length,
+        # and the one after it stays empty because longer examples were dropped.
+        boundaries = boundaries + [max_length + 1]
+        batch_sizes = batch_sizes + [batch_sizes[-1]]
     dataset = dataset.bucket_by_sequence_length(
         example_length,
         bucket_boundaries=boundaries,
-        bucket_batch_sizes=bucket_batch_sizes(boundaries, batch_size, max_length),
+        bucket_batch_sizes=batch_sizes,
+        pad_to_bucket_boundary=static_shapes,
+        drop_remainder=static_shapes,
     )
     return dataset.prefetch(tf.data.AUTOTUNE)

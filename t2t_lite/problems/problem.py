@@ -111,12 +111,14 @@ class Problem(abc.ABC):
         seed: int | None = None,
         input_context: tf.distribute.InputContext | None = None,
         shuffle_buffer: int = 10_000,
+        static_shapes: bool = False,
     ) -> tf.data.Dataset:
         """Batches for `mode` "train" (the train split, shuffled, repeated, long examples
         dropped) or "eval" (the dev split by default, in order, once, nothing dropped).
 
         `hparams` supplies batch_size (tokens), max_length, min_length_bucket,
-        length_bucket_step and eval_drop_long_sequences.
+        length_bucket_step and eval_drop_long_sequences. `static_shapes` pads batches to
+        their bucket boundary (for XLA and TPU; see `make_dataset`).
         """
         if mode not in ("train", "eval"):
             raise ValueError(f"mode must be 'train' or 'eval', got {mode!r}")
@@ -135,6 +137,7 @@ class Problem(abc.ABC):
             shuffle_buffer=shuffle_buffer,
             seed=seed,
             input_context=input_context,
+            static_shapes=static_shapes,
         )
 
     def feature_vocabulary(self, data_dir: str) -> dict[str, Vocabulary]:

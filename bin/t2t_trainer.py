@@ -1,0 +1,132 @@
+"""t2t-trainer: trains and evaluates the Transformer on a generated problem.
+
+    t2t-trainer --problem=translate_ende_multi30k --hparams_set=transformer_base \
+      --data_dir=~/t2t_data --output_dir=~/t2t_train/multi30k --train_steps=100000
+
+Restarted with the same --output_dir it resumes from the latest checkpoint.
+"""
+
+import os
+
+from absl import app, flags, logging
+
+from t2t_lite_bin import cli
+
+cli.quiet_tensorflow()
+
+flags.DEFINE_string("problem", None, "Registered problem name (t2t-datagen --registry_help lists them).")
+flags.DEFINE_string("model", "transformer", "Model name; only transformer is available.")
+flags.DEFINE_string("hparams_set", "transformer_base", "Named hyperparameter set.")
+flags.DEFINE_string("hparams", "", 'Overrides in T2T form, e.g. "hidden_size=256,batch_size=2048".')
+flags.DEFINE_string("data_dir", None, "Directory of the problem's vocabulary and TFRecords.")
+flags.DEFINE_string("tmp_dir", "/tmp/t2t_datagen", "Raw data for --generate_data.")
+flags.DEFINE_string("output_dir", None, "Checkpoints, summaries, hparams.json and flags.txt.")
+flags.DEFINE_integer("train_steps", 250000, "Global step to train to.", lower_bound=0)
+flags.DEFINE_integer("eval_steps", 100, "Eval batches per evaluation (0: the whole dev split).", lower_bound=0)
+flags.DEFINE_integer("local_eval_frequency", 1000, "Steps between checkpoints (and evaluations).", lower_bound=1)
+flags.DEFINE_integer("keep_checkpoint_max", 20, "Checkpoints kept in --output_dir.", lower_bound=1)
+flags.DEFINE_integer("log_step_count_steps", 100, "Steps between progress lines.", lower_bound=1)
+flags.DEFINE_enum("schedule", "train_and_evaluate", ["train", "train_and_evaluate", "evaluate"], "What to run.")
+flags.DEFINE_integer("random_seed", 429459, "Seed of initialization, dropout and shuffling.")
+flags.DEFINE_bool("generate_data", False, "Run datagen first when the problem's files are missing.")
+flags.DEFINE_string("warm_start_from", None, "Checkpoint (file or directory) to initialize the weights from.")
+flags.DEFINE_enum(
+    "distribution_strategy", None, ["one_device", "mirrored", "multi_worker_mirrored", "tpu"],
+    "tf.distribute strategy; default: mirrored when several GPUs are visible, else one_device.",
+)
+flags.DEFINE_integer("num_gpus", 0, "GPUs to use (0: all visible).", lower_bound=0)
+flags.DEFINE_integer(
+    "num_cpu_devices", 1, "Split the CPU into this many logical devices (runs mirrored without GPUs).", lower_bound=1
+)
+flags.DEFINE_string("tpu", None, "TPU name or grpc:// address for --distribution_strategy=tpu.")
+flags.DEFINE_enum("mixed_precision", "none", ["none", "mixed_float16", "mixed_bfloat16"], "Keras dtype policy.")
+flags.DEFINE_bool("xla", False, "jit-compile the train step (batches are padded to their bucket length).")
+flags.DEFINE_string("t2t_usr_dir", None, "Directory of a Python module that registers more problems.")
+FLAGS = flags.FLAGS
+
+
+def main(argv):
+    if len(argv) > 1:
+        raise app.UsageError(f"unexpected arguments: {' '.join(argv[1:])}")
+    for name in ("problem", "data_dir", "output_dir"):
+        if not FLAGS[name].value:
+            raise app.UsageError(f"--{name} is required")
+    if FLAGS.model != "transformer":
+        raise app.UsageError(f"--model={FLAGS.model}: only transformer is available")
+    if FLAGS.distribution_strategy == "tpu" and FLAGS.schedule != "train":
+        raise app.UsageError("--distribution_strategy=tpu supports --schedule=train only; evaluate on CPU/GPU")
+    if FLAGS.distribution_strategy == "multi_worker_mirrored" and FLAGS.generate_data:
+        raise app.UsageError("--generate_data is not for multi-worker runs: run t2t-datagen before starting the workers")
+
+    from t2t_lite import training
+    from t2t_lite.errors import DataError
+    from t2t_lite.hparams import HParamsError, get_hparams
+    from t2t_lite.problems import get_problem
+    from t2t_lite.utils.usr_dir import import_usr_dir
+
+    training.split_cpu(FLAGS.num_cpu_devices)
+    import keras
+
+    if FLAGS.t2t_usr_dir:
+        import_usr_dir(FLAGS.t2t_usr_dir)
+    try:
+        hparams = get_hparams(FLAGS.hparams_set, FLAGS.hparams)
+        training.T2TLearningRateSchedule.from_hparams(hparams)
+    except HParamsError as error:
+        raise HParamsError(f"--hparams_set={FLAGS.hparams_set} --hparams={FLAGS.hparams!r}: {error}") from None
+    problem = get_problem(FLAGS.problem)
+    data_dir = os.path.expanduser(FLAGS.data_dir)
+    output_dir = os.path.expanduser(FLAGS.output_dir)
+    strategy = training.make_strategy(FLAGS.distribution_strategy, FLAGS.num_gpus, FLAGS.tpu)
+    chief = training.strategy.is_chief(strategy)
+    logging.info("strategy %s with %d replica(s)", type(strategy).__name__, strategy.num_replicas_in_sync)
+
+    if not problem.is_generated(data_dir):
+        if not FLAGS.generate_data:
+            raise DataError(
+                f"--data_dir={data_dir} lacks the files of {problem.name}; run t2t-datagen "
+                f"--problem={problem.name} or pass --generate_data"
+            )
+        problem.generate_data(data_dir, os.path.expanduser(FLAGS.tmp_dir), seed=FLAGS.random_seed)
+    vocab = problem.feature_vocabulary(data_dir)
+    hparams = training.with_problem_hparams(
+        hparams, problem.name, vocab["inputs"].vocab_size, vocab["targets"].vocab_size
+    )
+    resuming = training.check_output_dir(output_dir, hparams)
+    if FLAGS.schedule == "evaluate" and not resuming:
+        raise training.RunDirError(f"--schedule=evaluate: no checkpoint in --output_dir={output_dir}")
+
+    keras.utils.set_random_seed(FLAGS.random_seed)
+    options = training.TrainerOptions(
+        eval_steps=FLAGS.eval_steps,
+        local_eval_frequency=FLAGS.local_eval_frequency,
+        keep_checkpoint_max=FLAGS.keep_checkpoint_max,
+        log_step_count_steps=FLAGS.log_step_count_steps,
+        seed=FLAGS.random_seed,
+        mixed_precision=FLAGS.mixed_precision,
+        xla=FLAGS.xla,
+    )
+    trainer = training.Trainer(problem, hparams, data_dir, output_dir, strategy, options)
+    if FLAGS.warm_start_from and not resuming:
+        trainer.warm_start(os.path.expanduser(FLAGS.warm_start_from))
+    if chief and FLAGS.schedule != "evaluate":
+        training.write_run_files(output_dir, hparams, FLAGS.flags_into_string())
+    try:
+        if FLAGS.schedule == "evaluate":
+            trainer.evaluate()
+            return
+        outcome = trainer.train(FLAGS.train_steps, evaluate=FLAGS.schedule == "train_and_evaluate")
+    finally:
+        trainer.close()
+    if outcome == "preempted":
+        print(f"Stopped by SIGTERM at step {trainer.step}; checkpoint in {output_dir}; rerun to resume")
+    elif chief:
+        print(f"Trained to step {trainer.step}; checkpoint: {trainer.manager.latest_checkpoint}")
+
+
+def run():
+    cli.run(main)
+
+
+if __name__ == "__main__":
+    run()

@@ -1,0 +1,40 @@
+"""Checkpoints keyed by Keras variable paths below the model (`"encoder/layer_0/..."`).
+
+`tf.train.Checkpoint` finds variables by following tracked attributes, and Keras 3 keeps
+lists of layers in its own containers that TensorFlow does not follow: a checkpoint of
+the model object would miss every layer of the encoder and decoder stacks. Keying by
+path names each variable explicitly and does not depend on how layers are nested.
+"""
+
+import tensorflow as tf
+
+
+def variables_by_path(model) -> dict:
+    """`{path: variable}` for the model's weights, each path without the model's own
+    name (Keras makes that `transformer_1` for a second model in one process)."""
+    mapping = {}
+    prefix = f"{model.name}/"
+    for variable in model.weights:
+        path = variable.path.removeprefix(prefix)
+        other = mapping.setdefault(path, variable)
+        if other is not variable:
+            raise ValueError(f"two variables share the path {path!r}")
+    return mapping
+
+
+def make_checkpoint(model, optimizer=None) -> tf.train.Checkpoint:
+    """A checkpoint of the model's weights (`model/<path>`) and, if given, the
+    optimizer's step (`step`) and variables in their order (`optimizer/<index>`; the
+    optimizer names its slots after the model's name, so those names are not stable)."""
+    items = {"model": variables_by_path(model)}
+    if optimizer is not None:
+        items["step"] = optimizer.iterations
+        items["optimizer"] = {str(i): variable for i, variable in enumerate(optimizer.variables)}
+    return tf.train.Checkpoint(**items)
+
+
+def restore_model_weights(model, path: str) -> None:
+    """Loads the model's weights from a checkpoint written with `make_checkpoint`
+    (optimizer variables in the file are ignored). Raises `AssertionError` or
+    `ValueError` if the file does not hold every weight of `model` with its shape."""
+    make_checkpoint(model).read(path).assert_existing_objects_matched().expect_partial()

@@ -1,0 +1,39 @@
+"""Training: T2T's learning-rate schedules, the optimizer, distribution strategies, the
+distributed train/eval steps and the `Trainer` that runs them with checkpoints."""
+
+from t2t_lite.training.learning_rate import T2TLearningRateSchedule
+from t2t_lite.training.metrics import finish_metrics, metric_sums
+from t2t_lite.training.optimizer import ReplicaSummedAdam, make_optimizer
+from t2t_lite.training.run_dir import RunDirError, check_output_dir, hparams_differences, write_run_files
+from t2t_lite.training.steps import EvalStep, TrainStep
+from t2t_lite.training.strategy import STRATEGIES, StrategyError, make_strategy, split_cpu
+from t2t_lite.training.trainer import (
+    MIXED_PRECISION,
+    Trainer,
+    TrainerOptions,
+    model_from_hparams,
+    with_problem_hparams,
+)
+
+__all__ = [
+    "MIXED_PRECISION",
+    "STRATEGIES",
+    "EvalStep",
+    "ReplicaSummedAdam",
+    "RunDirError",
+    "StrategyError",
+    "T2TLearningRateSchedule",
+    "TrainStep",
+    "Trainer",
+    "TrainerOptions",
+    "check_output_dir",
+    "finish_metrics",
+    "hparams_differences",
+    "make_optimizer",
+    "make_strategy",
+    "metric_sums",
+    "model_from_hparams",
+    "split_cpu",
+    "with_problem_hparams",
+    "write_run_files",
+]

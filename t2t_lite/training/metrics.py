@@ -1,0 +1,45 @@
+"""Evaluation metrics as sums over batches, finished into T2T's averages at the end (so
+batches of any size and padding weigh by their tokens and sequences)."""
+
+import tensorflow as tf
+
+from t2t_lite.models.loss import padded_cross_entropy_sums
+
+METRIC_SUM_NAMES = ("loss_sum", "nll_sum", "tokens", "correct_tokens", "sequences", "correct_sequences")
+
+
+def metric_sums(targets: tf.Tensor, logits: tf.Tensor, label_smoothing: float, pad_id: int = 0) -> dict:
+    """Sums for one batch of `targets [batch, length]` and `logits [batch, length, vocab]`.
+
+    A sequence counts as correct when the argmax is right at every non-pad position
+    (teacher-forced, as T2T's `accuracy_per_sequence`). Rows that are all padding do not
+    count as sequences.
+    """
+    targets = tf.cast(targets, tf.int32)
+    weights = tf.cast(tf.not_equal(targets, pad_id), tf.float32)
+    loss_sum, tokens = padded_cross_entropy_sums(targets, logits, label_smoothing, pad_id)
+    nll_sum, _ = padded_cross_entropy_sums(targets, logits, 0.0, pad_id)
+    correct = tf.cast(tf.equal(tf.argmax(logits, axis=-1, output_type=tf.int32), targets), tf.float32)
+    wrong_per_sequence = tf.reduce_sum((1.0 - correct) * weights, axis=1)
+    has_tokens = tf.cast(tf.reduce_sum(weights, axis=1) > 0, tf.float32)
+    return {
+        "loss_sum": loss_sum,
+        "nll_sum": nll_sum,
+        "tokens": tokens,
+        "correct_tokens": tf.reduce_sum(correct * weights),
+        "sequences": tf.reduce_sum(has_tokens),
+        "correct_sequences": tf.reduce_sum(has_tokens * tf.cast(wrong_per_sequence == 0, tf.float32)),
+    }
+
+
+def finish_metrics(sums: dict) -> dict[str, float]:
+    """`loss` (label-smoothed, as trained), `neg_log_perplexity`, `accuracy` (per token)
+    and `accuracy_per_sequence`, from sums accumulated over the eval set."""
+    tokens = max(float(sums["tokens"]), 1.0)
+    sequences = max(float(sums["sequences"]), 1.0)
+    return {
+        "loss": float(sums["loss_sum"]) / tokens,
+        "neg_log_perplexity": -float(sums["nll_sum"]) / tokens,
+        "accuracy": float(sums["correct_tokens"]) / tokens,
+        "accuracy_per_sequence": float(sums["correct_sequences"]) / sequences,
+    }

@@ -1,0 +1,74 @@
+"""The files a training run keeps beside its checkpoints (`hparams.json`, `flags.txt`)
+and the check that a restarted run is the same run."""
+
+import os
+
+import tensorflow as tf
+
+from t2t_lite.errors import T2TLiteError
+from t2t_lite.hparams import HParams
+
+HPARAMS_FILE = "hparams.json"
+FLAGS_FILE = "flags.txt"
+
+
+class RunDirError(T2TLiteError):
+    """`--output_dir` holds another run, or files that cannot be read back."""
+
+
+def write_text_atomically(path: str, text: str) -> None:
+    """Writes `text` to a temporary name beside `path`, then renames it over `path`."""
+    tmp_path = os.path.join(os.path.dirname(path), f".incomplete-{os.path.basename(path)}")
+    with tf.io.gfile.GFile(tmp_path, "w") as f:
+        f.write(text)
+    tf.io.gfile.rename(tmp_path, path, overwrite=True)
+
+
+def hparams_differences(saved: HParams, given: HParams) -> list[str]:
+    """`"name: saved X, given Y"` for every value that differs or exists on one side only."""
+    saved_values, given_values = saved.values(), given.values()
+    missing = object()
+    lines = []
+    for name in sorted(set(saved_values) | set(given_values)):
+        old, new = saved_values.get(name, missing), given_values.get(name, missing)
+        if old != new:
+            old_text = "(absent)" if old is missing else repr(old)
+            new_text = "(absent)" if new is missing else repr(new)
+            lines.append(f"{name}: saved {old_text}, given {new_text}")
+    return lines
+
+
+def check_output_dir(output_dir: str, hparams: HParams) -> bool:
+    """Whether `output_dir` holds a checkpoint of this same run to resume.
+
+    Raises `RunDirError` when its `hparams.json` differs from `hparams` (naming each
+    differing value), cannot be read, or is missing beside a checkpoint.
+    """
+    path = os.path.join(output_dir, HPARAMS_FILE)
+    has_checkpoint = tf.train.latest_checkpoint(output_dir) is not None
+    if not tf.io.gfile.exists(path):
+        if has_checkpoint:
+            raise RunDirError(
+                f"--output_dir={output_dir} holds a checkpoint but no {HPARAMS_FILE}: it is not "
+                "a t2t-trainer run; use another --output_dir"
+            )
+        return False
+    try:
+        saved = HParams.load(path)
+    except T2TLiteError as error:
+        raise RunDirError(f"{path}: {error}") from None
+    differences = hparams_differences(saved, hparams)
+    if differences:
+        raise RunDirError(
+            f"--output_dir={output_dir} holds a run with other hparams ({path}):\n  "
+            + "\n  ".join(differences)
+            + "\nresume with the same --problem/--hparams_set/--hparams, or use another --output_dir"
+        )
+    return has_checkpoint
+
+
+def write_run_files(output_dir: str, hparams: HParams, flags_text: str) -> None:
+    """Writes `hparams.json` and `flags.txt` (each through a temporary name)."""
+    tf.io.gfile.makedirs(output_dir)
+    write_text_atomically(os.path.join(output_dir, HPARAMS_FILE), hparams.to_json() + "\n")
+    write_text_atomically(os.path.join(output_dir, FLAGS_FILE), flags_text)

@@ -1,0 +1,99 @@
+"""The compiled train and eval steps: one optimizer update across all replicas of a
+`tf.distribute` strategy, and the metric sums of one eval batch."""
+
+import keras
+import tensorflow as tf
+
+from t2t_lite.models.loss import padded_cross_entropy_sums
+from t2t_lite.training.metrics import metric_sums
+
+PAD_ID = 0
+
+
+class TrainStep:
+    """One update from the next batch of each replica.
+
+    The loss is the label-smoothed cross-entropy summed over every replica's target
+    tokens and divided by their global count, so N replicas with batches b1..bN take
+    the same step as one device with all of them. Gradients are all-reduced here, before
+    the optimizer (see `ReplicaSummedAdam`), so clipping and loss scaling see the global
+    gradient.
+
+    Args:
+      model: a `Transformer` built under `strategy.scope()`.
+      optimizer: from `make_optimizer`, built under the same scope.
+      strategy: the distribution strategy.
+      label_smoothing: T2T's `label_smoothing`.
+      jit_compile: compile the forward and backward pass with XLA.
+
+    Call: `step(iterator)` with an iterator over a distributed dataset ->
+      `(loss_sum, target_tokens)` summed over replicas, float32 scalars.
+    """
+
+    def __init__(
+        self,
+        model: keras.Model,
+        optimizer: keras.optimizers.Optimizer,
+        strategy: tf.distribute.Strategy,
+        label_smoothing: float,
+        jit_compile: bool = False,
+    ):
+        self.model = model
+        self.optimizer = optimizer
+        self.strategy = strategy
+        self.label_smoothing = label_smoothing
+        # A nested tf.function only when compiling: without XLA it runs about 2x slower
+        # under OneDeviceStrategy on CPU than the same ops inlined in the step.
+        self._gradients = (
+            tf.function(self._loss_and_gradients, jit_compile=True, reduce_retracing=True)
+            if jit_compile
+            else self._loss_and_gradients
+        )
+
+    def _loss_and_gradients(self, batch, global_tokens):
+        variables = self.model.trainable_variables
+        with tf.GradientTape() as tape:
+            logits = self.model(batch, training=True)
+            loss_sum, _ = padded_cross_entropy_sums(batch["targets"], logits, self.label_smoothing, PAD_ID)
+            loss = loss_sum / tf.maximum(global_tokens, 1.0)
+            scaled_loss = self.optimizer.scale_loss(loss)
+        return loss_sum, tape.gradient(scaled_loss, variables)
+
+    def replica_step(self, batch):
+        context = tf.distribute.get_replica_context()
+        local_tokens = tf.reduce_sum(tf.cast(tf.not_equal(batch["targets"], PAD_ID), tf.float32))
+        global_tokens = context.all_reduce(tf.distribute.ReduceOp.SUM, local_tokens)
+        loss_sum, gradients = self._gradients(batch, global_tokens)
+        gradients = context.all_reduce(tf.distribute.ReduceOp.SUM, gradients)
+        self.optimizer.apply(gradients, self.model.trainable_variables)
+        return loss_sum, local_tokens
+
+    @tf.function
+    def __call__(self, iterator):
+        loss_sum, tokens = self.strategy.run(self.replica_step, args=(next(iterator),))
+        reduce = self.strategy.reduce
+        return reduce("SUM", loss_sum, axis=None), reduce("SUM", tokens, axis=None)
+
+    @tf.function
+    def on_batches(self, distributed_batch):
+        """The same update from an already distributed batch (for tests and tools)."""
+        loss_sum, tokens = self.strategy.run(self.replica_step, args=(distributed_batch,))
+        reduce = self.strategy.reduce
+        return reduce("SUM", loss_sum, axis=None), reduce("SUM", tokens, axis=None)
+
+
+class EvalStep:
+    """Metric sums of one eval batch, computed where the model's variables live, without
+    replica communication (so every worker can run it alone).
+
+    Call: `step(batch)` with `{"inputs", "targets"}` -> dict of `METRIC_SUM_NAMES` sums.
+    """
+
+    def __init__(self, model: keras.Model, label_smoothing: float):
+        self.model = model
+        self.label_smoothing = label_smoothing
+
+    @tf.function(reduce_retracing=True)
+    def __call__(self, batch):
+        logits = self.model(batch, training=False)
+        return metric_sums(batch["targets"], logits, self.label_smoothing, PAD_ID)

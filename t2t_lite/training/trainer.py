@@ -1,0 +1,286 @@
+"""The training run: a Transformer, its optimizer and checkpoints under a `tf.distribute`
+strategy; steps-based training with periodic checkpoints, evaluation, progress lines and
+TensorBoard summaries; clean stops on SIGTERM."""
+
+import dataclasses
+import os
+import shutil
+import tempfile
+import time
+
+import numpy as np
+import tensorflow as tf
+from absl import logging
+from tensorflow.core.framework import summary_pb2
+
+from t2t_lite.hparams import HParams
+from t2t_lite.models import Transformer
+from t2t_lite.models.checkpoint import make_checkpoint, restore_model_weights
+from t2t_lite.problems import Problem
+from t2t_lite.training.learning_rate import T2TLearningRateSchedule
+from t2t_lite.training.metrics import METRIC_SUM_NAMES, finish_metrics
+from t2t_lite.training.optimizer import make_optimizer
+from t2t_lite.training.preemption import SigtermFlag
+from t2t_lite.training.run_dir import RunDirError
+from t2t_lite.training.steps import EvalStep, TrainStep
+from t2t_lite.training.strategy import is_chief
+
+MIXED_PRECISION = ("none", "mixed_float16", "mixed_bfloat16")
+_SCALAR_METADATA = summary_pb2.SummaryMetadata(
+    plugin_data=summary_pb2.SummaryMetadata.PluginData(plugin_name="scalars")
+).SerializeToString()
+
+
+def with_problem_hparams(
+    hparams: HParams, problem_name: str, input_vocab_size: int, target_vocab_size: int
+) -> HParams:
+    """A copy of `hparams` that also records the problem and vocabulary sizes, so that
+    `hparams.json` alone rebuilds the model (as T2T's problem hparams do)."""
+    hparams = hparams.copy()
+    hparams.add("model", "transformer")
+    hparams.add("problem", problem_name)
+    hparams.add("input_vocab_size", int(input_vocab_size))
+    hparams.add("target_vocab_size", int(target_vocab_size))
+    return hparams
+
+
+def model_from_hparams(hparams: HParams, mixed_precision: str = "none") -> Transformer:
+    """The built Transformer of a run's hparams (from `with_problem_hparams`)."""
+    policy = "float32" if mixed_precision == "none" else mixed_precision
+    model = Transformer.from_hparams(
+        hparams, hparams.input_vocab_size, hparams.target_vocab_size, dtype=policy, name="transformer"
+    )
+    model.build()
+    return model
+
+
+@dataclasses.dataclass
+class TrainerOptions:
+    """How a run trains, as opposed to what it trains (hparams).
+
+    Attributes:
+      eval_steps: eval batches per evaluation; 0 for the whole dev split.
+      local_eval_frequency: steps between checkpoints (and evaluations).
+      keep_checkpoint_max: checkpoints kept in `output_dir`.
+      log_step_count_steps: steps between progress lines and train summaries.
+      seed: shuffling seed (offset by the step on resume, so data is not replayed).
+      mixed_precision: one of `MIXED_PRECISION`.
+      xla: jit-compile the forward and backward pass (batches then have static shapes).
+    """
+
+    eval_steps: int = 100
+    local_eval_frequency: int = 1000
+    keep_checkpoint_max: int = 20
+    log_step_count_steps: int = 100
+    seed: int = 0
+    mixed_precision: str = "none"
+    xla: bool = False
+
+
+class Trainer:
+    """Trains and evaluates the Transformer of `hparams` on `problem`.
+
+    Args:
+      problem: where batches come from (`problem.dataset`).
+      hparams: from `with_problem_hparams`.
+      data_dir: the problem's generated files.
+      output_dir: checkpoints and summaries (`train/`, `eval/`). Only the chief writes
+        there; other workers of a multi-worker run write checkpoints to a temporary
+        directory (every worker must take part in saving) and delete it.
+      strategy: the `tf.distribute` strategy; the model is built in its scope.
+      options: `TrainerOptions`.
+
+    On creation the latest checkpoint in `output_dir`, if any, is restored (weights,
+    optimizer slots and step).
+    """
+
+    def __init__(
+        self,
+        problem: Problem,
+        hparams: HParams,
+        data_dir: str,
+        output_dir: str,
+        strategy: tf.distribute.Strategy,
+        options: TrainerOptions | None = None,
+    ):
+        self.problem = problem
+        self.hparams = hparams
+        self.data_dir = data_dir
+        self.output_dir = output_dir
+        self.strategy = strategy
+        self.options = options or TrainerOptions()
+        if self.options.mixed_precision not in MIXED_PRECISION:
+            raise ValueError(f"mixed_precision must be one of {MIXED_PRECISION}")
+        self.is_chief = is_chief(strategy)
+        self.static_shapes = self.options.xla or isinstance(strategy, tf.distribute.TPUStrategy)
+        with strategy.scope():
+            self.model = model_from_hparams(hparams, self.options.mixed_precision)
+            self.optimizer = make_optimizer(hparams, self.options.mixed_precision)
+            self.optimizer.build(self.model.trainable_variables)
+            self.checkpoint = make_checkpoint(self.model, self.optimizer)
+        self.schedule = T2TLearningRateSchedule.from_hparams(hparams)
+        self._checkpoint_dir = output_dir if self.is_chief else tempfile.mkdtemp(prefix="t2t_worker_ckpt_")
+        self.manager = tf.train.CheckpointManager(
+            self.checkpoint, self._checkpoint_dir, max_to_keep=self.options.keep_checkpoint_max
+        )
+        self.restored_from = self._restore()
+        self.train_step = TrainStep(
+            self.model, self.optimizer, strategy, hparams.label_smoothing, jit_compile=self.options.xla
+        )
+        self.eval_step = EvalStep(self.model, hparams.label_smoothing)
+        self._writers = {}
+
+    # -- checkpoints --------------------------------------------------------------------
+    def _restore(self) -> str | None:
+        latest = tf.train.latest_checkpoint(self.output_dir)
+        if latest is None:
+            return None
+        try:
+            self.checkpoint.restore(latest).assert_existing_objects_matched()
+        except (AssertionError, ValueError, tf.errors.OpError) as error:
+            raise RunDirError(
+                f"cannot resume from {latest}: it is not a checkpoint of this model "
+                f"({str(error).splitlines()[0]}); use another --output_dir"
+            ) from None
+        logging.info("resumed from %s at step %d", latest, self.step)
+        return latest
+
+    def warm_start(self, path: str) -> None:
+        """Initializes the model's weights (not the optimizer) from a checkpoint file or
+        the latest checkpoint of a directory, as T2T's `--warm_start_from`."""
+        if tf.io.gfile.isdir(path):
+            latest = tf.train.latest_checkpoint(path)
+            if latest is None:
+                raise RunDirError(f"--warm_start_from={path}: no checkpoint in that directory")
+            path = latest
+        try:
+            restore_model_weights(self.model, path)
+        except (AssertionError, ValueError, tf.errors.OpError) as error:
+            raise RunDirError(
+                f"--warm_start_from={path}: not a checkpoint of this model ({str(error).splitlines()[0]})"
+            ) from None
+        logging.info("warm-started the model weights from %s", path)
+
+    @property
+    def step(self) -> int:
+        """Optimizer updates applied so far (the global step)."""
+        return int(self.optimizer.iterations.numpy())
+
+    def weights_fingerprint(self) -> float:
+        """Sum of every model weight in float64: equal on workers that hold the same
+        weights (logged at the end of training, to compare workers)."""
+        return float(sum(np.sum(np.asarray(v.numpy(), np.float64)) for v in self.model.weights))
+
+    def save(self, step: int) -> None:
+        path = self.manager.save(checkpoint_number=step)
+        if self.is_chief:
+            logging.info("saved checkpoint %s", path)
+        else:
+            shutil.rmtree(self._checkpoint_dir, ignore_errors=True)
+
+    # -- summaries ----------------------------------------------------------------------
+    def _writer(self, name: str):
+        if name not in self._writers:
+            if self.is_chief:
+                self._writers[name] = tf.summary.create_file_writer(os.path.join(self.output_dir, name))
+            else:
+                self._writers[name] = tf.summary.create_noop_writer()
+        return self._writers[name]
+
+    def _write_scalars(self, name: str, step: int, values: dict) -> None:
+        with self._writer(name).as_default(step=step):
+            for key, value in values.items():
+                # tf.summary.scalar's implementation lives in the tensorboard package;
+                # writing with the scalars plugin's metadata needs TensorFlow alone.
+                tf.summary.write(key, tf.constant(value, tf.float32), metadata=_SCALAR_METADATA)
+        self._writer(name).flush()
+
+    # -- training -----------------------------------------------------------------------
+    def _train_dataset(self, start_step: int):
+        def dataset_fn(input_context):
+            return self.problem.dataset(
+                "train",
+                self.data_dir,
+                self.hparams,
+                seed=self.options.seed + start_step,
+                input_context=input_context,
+                static_shapes=self.static_shapes,
+            )
+
+        return self.strategy.distribute_datasets_from_function(dataset_fn)
+
+    def train(self, train_steps: int, evaluate: bool = False) -> str:
+        """Trains until the global step reaches `train_steps`, saving a checkpoint every
+        `local_eval_frequency` steps and at the end (then evaluating, if `evaluate`).
+
+        Returns "done", or "preempted" when SIGTERM arrived: a checkpoint was saved.
+        """
+        step = self.step
+        if step >= train_steps:
+            logging.info("already at step %d >= --train_steps=%d; nothing to train", step, train_steps)
+            return "done"
+        options = self.options
+        iterator = iter(self._train_dataset(step))
+        window_loss, window_tokens, window_steps = 0.0, 0.0, 0
+        window_start = time.monotonic()
+        with SigtermFlag() as sigterm:
+            while step < train_steps:
+                loss_sum, tokens = self.train_step(iterator)
+                step += 1
+                window_loss += loss_sum
+                window_tokens += tokens
+                window_steps += 1
+                if step % options.log_step_count_steps == 0 or step == train_steps:
+                    self._log_progress(step, train_steps, window_loss, window_tokens, window_steps, window_start)
+                    window_loss, window_tokens, window_steps = 0.0, 0.0, 0
+                    window_start = time.monotonic()
+                if sigterm.received:
+                    logging.warning("SIGTERM at step %d: saving a checkpoint and stopping", step)
+                    self.save(step)
+                    return "preempted"
+                if step % options.local_eval_frequency == 0 or step == train_steps:
+                    self.save(step)
+                    if evaluate:
+                        self.evaluate(step)
+        logging.info("step %d: weights fingerprint %.12g", step, self.weights_fingerprint())
+        return "done"
+
+    def _log_progress(self, step, train_steps, loss_sum, tokens, steps, start) -> None:
+        tokens = float(tokens)
+        seconds = max(time.monotonic() - start, 1e-9)
+        loss = float(loss_sum) / max(tokens, 1.0)
+        learning_rate = float(self.schedule(step - 1))
+        logging.info(
+            "step %d/%d: loss %.4f, learning rate %.3g, %.0f tokens/s, %.3f s/step",
+            step, train_steps, loss, learning_rate, tokens / seconds, seconds / steps,
+        )
+        self._write_scalars(
+            "train", step, {"loss": loss, "learning_rate": learning_rate, "tokens_per_second": tokens / seconds}
+        )
+
+    # -- evaluation ---------------------------------------------------------------------
+    def evaluate(self, step: int | None = None) -> dict[str, float]:
+        """Metrics on the dev split (`eval_steps` batches, or all), logged, printed and
+        written to `output_dir/eval`."""
+        step = self.step if step is None else step
+        dataset = self.problem.dataset("eval", self.data_dir, self.hparams, seed=self.options.seed)
+        if self.options.eval_steps:
+            dataset = dataset.take(self.options.eval_steps)
+        sums = {name: tf.constant(0.0) for name in METRIC_SUM_NAMES}
+        batches = 0
+        for batch in dataset:
+            for name, value in self.eval_step(batch).items():
+                sums[name] += value
+            batches += 1
+        metrics = finish_metrics(sums)
+        text = ", ".join(f"{name} {value:.4f}" for name, value in metrics.items())
+        print(f"eval at step {step} ({batches} batches, {int(sums['sequences'])} sequences): {text}", flush=True)
+        self._write_scalars("eval", step, metrics)
+        return metrics
+
+    def close(self) -> None:
+        for writer in self._writers.values():
+            writer.close()
+        if not self.is_chief:
+            shutil.rmtree(self._checkpoint_dir, ignore_errors=True)
+

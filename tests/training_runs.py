@@ -1,0 +1,71 @@
+"""Helpers for tests that run t2t-trainer: a tiny model, generated data, event files."""
+
+import glob
+import os
+
+import tensorflow as tf
+
+from binaries import run_binary
+
+PROBLEM = "algorithmic_reverse_binary40_test"
+TINY_HPARAMS = (
+    "hidden_size=32,filter_size=64,num_heads=2,num_hidden_layers=1,batch_size=256,"
+    "learning_rate_warmup_steps=10"
+)
+
+
+def trainer_args(data_dir, output_dir, *extra, hparams=TINY_HPARAMS):
+    return [
+        f"--problem={PROBLEM}",
+        "--hparams_set=transformer_tiny",
+        f"--hparams={hparams}",
+        f"--data_dir={data_dir}",
+        f"--output_dir={output_dir}",
+        "--eval_steps=2",
+        "--log_step_count_steps=1",
+        *extra,
+    ]
+
+
+def run_trainer(data_dir, output_dir, *extra, hparams=TINY_HPARAMS, env=None):
+    return run_binary("t2t-trainer", *trainer_args(data_dir, output_dir, *extra, hparams=hparams), env=env)
+
+
+def event_tags(directory) -> dict[str, list[tuple[int, float]]]:
+    """`{tag: [(step, value), ...]}` read from the event files in `directory` with the
+    Event protobuf (not with t2t_lite's writer)."""
+    tags = {}
+    for path in sorted(glob.glob(os.path.join(directory, "events.out.tfevents.*"))):
+        for record in tf.data.TFRecordDataset(path):
+            event = tf.compat.v1.Event.FromString(record.numpy())
+            for value in event.summary.value:
+                number = float(tf.make_ndarray(value.tensor))
+                tags.setdefault(value.tag, []).append((event.step, number))
+    return tags
+
+
+def checkpoint_step(path: str) -> int:
+    """The optimizer's iteration count stored in a checkpoint."""
+    names = [name for name, _ in tf.train.list_variables(path) if name.startswith("step/")]
+    assert len(names) == 1, names
+    return int(tf.train.load_variable(path, names[0]))
+
+
+def model_weights(path: str) -> dict:
+    """The model's variables in a checkpoint, by name."""
+    return {
+        name: tf.train.load_variable(path, name)
+        for name, _ in tf.train.list_variables(path)
+        if name.startswith("model/") and "OBJECT_GRAPH" not in name
+    }
+
+
+def directory_state(directory) -> dict:
+    """Every file under `directory` with its size and modification time."""
+    state = {}
+    for root, _, files in os.walk(directory):
+        for name in files:
+            path = os.path.join(root, name)
+            info = os.stat(path)
+            state[path] = (info.st_size, info.st_mtime_ns)
+    return state
