@@ -14,7 +14,7 @@ $(STAMP): setup.cfg pyproject.toml
 	touch $@
 
 quickstart: $(STAMP)
-	$(PY) bin/quickstart.py --flagfile=configs/quickstart.cfg
+	$(VENV)/bin/t2t-trainer --flagfile=configs/quickstart.cfg
 
 test: $(STAMP)
 	$(PY) -m pytest -q

@@ -77,9 +77,10 @@ def main(argv):
     problem = get_problem(FLAGS.problem)
     data_dir = os.path.expanduser(FLAGS.data_dir)
     output_dir = os.path.expanduser(FLAGS.output_dir)
-    strategy = training.make_strategy(FLAGS.distribution_strategy, FLAGS.num_gpus, FLAGS.tpu)
+    strategy_name = FLAGS.distribution_strategy or training.strategy.default_strategy_name()
+    strategy = training.make_strategy(strategy_name, FLAGS.num_gpus, FLAGS.tpu)
     chief = training.strategy.is_chief(strategy)
-    logging.info("strategy %s with %d replica(s)", type(strategy).__name__, strategy.num_replicas_in_sync)
+    logging.info("%s strategy with %d replica(s)", strategy_name, strategy.num_replicas_in_sync)
 
     if not problem.is_generated(data_dir):
         if not FLAGS.generate_data:

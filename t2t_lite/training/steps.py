@@ -74,7 +74,7 @@ class TrainStep:
         reduce = self.strategy.reduce
         return reduce("SUM", loss_sum, axis=None), reduce("SUM", tokens, axis=None)
 
-    @tf.function
+    @tf.function(reduce_retracing=True)
     def on_batches(self, distributed_batch):
         """The same update from an already distributed batch (for tests and tools)."""
         loss_sum, tokens = self.strategy.run(self.replica_step, args=(distributed_batch,))

@@ -46,6 +46,12 @@ def make_strategy(name: str | None = None, num_gpus: int | None = None, tpu: str
     name = name or default_strategy_name()
     if name not in STRATEGIES:
         raise StrategyError(f"unknown distribution strategy {name!r}; known: {', '.join(STRATEGIES)}")
+    # Multi-worker and TPU set-up must come before anything starts TensorFlow's runtime
+    # (listing logical devices does).
+    if name == "multi_worker_mirrored":
+        return _multi_worker_strategy()
+    if name == "tpu":
+        return _tpu_strategy(tpu)
     gpus = [f"/gpu:{i}" for i in range(len(tf.config.list_logical_devices("GPU")))]
     if num_gpus:
         if num_gpus > len(gpus):
@@ -53,12 +59,8 @@ def make_strategy(name: str | None = None, num_gpus: int | None = None, tpu: str
         gpus = gpus[:num_gpus]
     if name == "one_device":
         return tf.distribute.OneDeviceStrategy(gpus[0] if gpus else "/cpu:0")
-    if name == "mirrored":
-        devices = gpus or [f"/cpu:{i}" for i in range(len(tf.config.list_logical_devices("CPU")))]
-        return tf.distribute.MirroredStrategy(devices)
-    if name == "multi_worker_mirrored":
-        return _multi_worker_strategy()
-    return _tpu_strategy(tpu)
+    devices = gpus or [f"/cpu:{i}" for i in range(len(tf.config.list_logical_devices("CPU")))]
+    return tf.distribute.MirroredStrategy(devices)
 
 
 def _multi_worker_strategy() -> tf.distribute.Strategy:
