@@ -70,5 +70,5 @@ def check_output_dir(output_dir: str, hparams: HParams) -> bool:
 def write_run_files(output_dir: str, hparams: HParams, flags_text: str) -> None:
     """Writes `hparams.json` and `flags.txt` (each through a temporary name)."""
     tf.io.gfile.makedirs(output_dir)
-    write_text_atomically(os.path.join(output_dir, HPARAMS_FILE), hparams.to_json() + "\n")
+    hparams.save(os.path.join(output_dir, HPARAMS_FILE))  # through a temporary name too
     write_text_atomically(os.path.join(output_dir, FLAGS_FILE), flags_text)

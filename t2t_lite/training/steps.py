@@ -68,18 +68,19 @@ class TrainStep:
         self.optimizer.apply(gradients, self.model.trainable_variables)
         return loss_sum, local_tokens
 
-    @tf.function
-    def __call__(self, iterator):
-        loss_sum, tokens = self.strategy.run(self.replica_step, args=(next(iterator),))
+    def _step(self, distributed_batch):
+        loss_sum, tokens = self.strategy.run(self.replica_step, args=(distributed_batch,))
         reduce = self.strategy.reduce
         return reduce("SUM", loss_sum, axis=None), reduce("SUM", tokens, axis=None)
+
+    @tf.function
+    def __call__(self, iterator):
+        return self._step(next(iterator))
 
     @tf.function(reduce_retracing=True)
     def on_batches(self, distributed_batch):
         """The same update from an already distributed batch (for tests and tools)."""
-        loss_sum, tokens = self.strategy.run(self.replica_step, args=(distributed_batch,))
-        reduce = self.strategy.reduce
-        return reduce("SUM", loss_sum, axis=None), reduce("SUM", tokens, axis=None)
+        return self._step(distributed_batch)
 
 
 class EvalStep:
