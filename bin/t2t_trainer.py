@@ -58,7 +58,7 @@ def main(argv):
     if FLAGS.distribution_strategy == "multi_worker_mirrored" and FLAGS.generate_data:
         raise app.UsageError("--generate_data is not for multi-worker runs: run t2t-datagen before starting the workers")
 
-    from t2t_lite import training
+    from t2t_lite import models, training
     from t2t_lite.errors import DataError
     from t2t_lite.hparams import HParamsError, get_hparams
     from t2t_lite.problems import get_problem
@@ -90,7 +90,7 @@ def main(argv):
             )
         problem.generate_data(data_dir, os.path.expanduser(FLAGS.tmp_dir), seed=FLAGS.random_seed)
     vocab = problem.feature_vocabulary(data_dir)
-    hparams = training.with_problem_hparams(
+    hparams = models.with_problem_hparams(
         hparams, problem.name, vocab["inputs"].vocab_size, vocab["targets"].vocab_size
     )
     resuming = training.check_output_dir(output_dir, hparams)

@@ -57,7 +57,8 @@ class TransformerDecoder(LayerStackBase):
         if cache is None:
             self_bias = causal_bias(length)
         else:
-            max_length = cache[0]["self"]["key"].shape[2]
+            # Static when the cache was preallocated to a Python int, else dynamic.
+            max_length = cache[0]["self"]["key"].shape[2] or tf.shape(cache[0]["self"]["key"])[2]
             self_bias = causal_bias_rows(decode_index, length, max_length)
         x = inputs
         new_cache = []

@@ -7,6 +7,15 @@ from t2t_lite.models.loss import (
     padded_cross_entropy_sums,
     smoothed_cross_entropy,
 )
+from t2t_lite.models.trained_model import (
+    HPARAMS_FILE,
+    CheckpointError,
+    find_checkpoint,
+    load_run_hparams,
+    load_trained_model,
+    model_from_hparams,
+    with_problem_hparams,
+)
 from t2t_lite.models.transformer import (
     EOS_ID,
     PAD_ID,
@@ -16,16 +25,23 @@ from t2t_lite.models.transformer import (
 )
 
 __all__ = [
+    "CheckpointError",
     "EOS_ID",
+    "HPARAMS_FILE",
     "PAD_ID",
     "PaddedCrossEntropy",
     "Transformer",
+    "find_checkpoint",
     "initializer_from_hparams",
+    "load_run_hparams",
+    "load_trained_model",
+    "model_from_hparams",
     "make_checkpoint",
     "restore_model_weights",
     "padded_cross_entropy",
     "padded_cross_entropy_sums",
     "shift_right",
     "smoothed_cross_entropy",
+    "with_problem_hparams",
     "variables_by_path",
 ]

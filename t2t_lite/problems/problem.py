@@ -140,6 +140,18 @@ class Problem(abc.ABC):
             static_shapes=static_shapes,
         )
 
+    def read_examples(self, data_dir: str, split: str = DEV) -> Iterator[tuple[list[int], list[int]]]:
+        """`(inputs, targets)` ids of one split in file order, as the model sees them
+        (swapped for `_rev`), each ending in EOS."""
+        paths = sorted(tf.io.gfile.glob(tfrecord_io.file_pattern(data_dir, self.dataset_name, split)))
+        if not paths:
+            raise DataError(f"--data_dir={data_dir} has no {split} files of {self.name}")
+        for path in paths:
+            for record in tf.data.TFRecordDataset(path):
+                example = tfrecord_io.parse_example(record)
+                inputs, targets = (example[name].numpy().tolist() for name in ("inputs", "targets"))
+                yield (targets, inputs) if self.was_reversed else (inputs, targets)
+
     def feature_vocabulary(self, data_dir: str) -> dict[str, Vocabulary]:
         """The vocabularies as the model sees the features (swapped for `_rev`)."""
         vocab = self.vocabulary(data_dir)

@@ -7,13 +7,7 @@ from t2t_lite.training.optimizer import ReplicaSummedAdam, make_optimizer
 from t2t_lite.training.run_dir import RunDirError, check_output_dir, hparams_differences, write_run_files
 from t2t_lite.training.steps import EvalStep, TrainStep
 from t2t_lite.training.strategy import STRATEGIES, StrategyError, make_strategy, split_cpu
-from t2t_lite.training.trainer import (
-    MIXED_PRECISION,
-    Trainer,
-    TrainerOptions,
-    model_from_hparams,
-    with_problem_hparams,
-)
+from t2t_lite.training.trainer import MIXED_PRECISION, Trainer, TrainerOptions
 
 __all__ = [
     "MIXED_PRECISION",
@@ -32,8 +26,6 @@ __all__ = [
     "make_optimizer",
     "make_strategy",
     "metric_sums",
-    "model_from_hparams",
     "split_cpu",
-    "with_problem_hparams",
     "write_run_files",
 ]

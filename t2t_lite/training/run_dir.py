@@ -7,8 +7,8 @@ import tensorflow as tf
 
 from t2t_lite.errors import T2TLiteError
 from t2t_lite.hparams import HParams
+from t2t_lite.models.trained_model import HPARAMS_FILE
 
-HPARAMS_FILE = "hparams.json"
 FLAGS_FILE = "flags.txt"
 
 

@@ -14,8 +14,8 @@ from absl import logging
 from tensorflow.core.framework import summary_pb2
 
 from t2t_lite.hparams import HParams
-from t2t_lite.models import Transformer
 from t2t_lite.models.checkpoint import make_checkpoint, restore_model_weights
+from t2t_lite.models.trained_model import model_from_hparams
 from t2t_lite.problems import Problem
 from t2t_lite.training.learning_rate import T2TLearningRateSchedule
 from t2t_lite.training.metrics import METRIC_SUM_NAMES, finish_metrics
@@ -29,29 +29,6 @@ MIXED_PRECISION = ("none", "mixed_float16", "mixed_bfloat16")
 _SCALAR_METADATA = summary_pb2.SummaryMetadata(
     plugin_data=summary_pb2.SummaryMetadata.PluginData(plugin_name="scalars")
 ).SerializeToString()
-
-
-def with_problem_hparams(
-    hparams: HParams, problem_name: str, input_vocab_size: int, target_vocab_size: int
-) -> HParams:
-    """A copy of `hparams` that also records the problem and vocabulary sizes, so that
-    `hparams.json` alone rebuilds the model (as T2T's problem hparams do)."""
-    hparams = hparams.copy()
-    hparams.add("model", "transformer")
-    hparams.add("problem", problem_name)
-    hparams.add("input_vocab_size", int(input_vocab_size))
-    hparams.add("target_vocab_size", int(target_vocab_size))
-    return hparams
-
-
-def model_from_hparams(hparams: HParams, mixed_precision: str = "none") -> Transformer:
-    """The built Transformer of a run's hparams (from `with_problem_hparams`)."""
-    policy = "float32" if mixed_precision == "none" else mixed_precision
-    model = Transformer.from_hparams(
-        hparams, hparams.input_vocab_size, hparams.target_vocab_size, dtype=policy, name="transformer"
-    )
-    model.build()
-    return model
 
 
 @dataclasses.dataclass

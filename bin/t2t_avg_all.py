@@ -1,0 +1,43 @@
+"""t2t-avg-all: averages the weights of a run's last checkpoints into a new checkpoint
+that t2t-decoder and t2t-exporter load like any other (`--output_dir=<this output>`).
+
+    t2t-avg-all --model_dir=~/t2t_train/multi30k --output_dir=~/t2t_train/multi30k/avg --n=8
+"""
+
+import os
+
+from absl import app, flags
+
+from t2t_lite_bin import cli
+
+cli.quiet_tensorflow()
+
+flags.DEFINE_string("model_dir", None, "The t2t-trainer --output_dir whose checkpoints are averaged.")
+flags.DEFINE_string("output_dir", None, "Where the averaged checkpoint and a copy of hparams.json go.")
+flags.DEFINE_integer("n", 8, "How many of the latest checkpoints to average.", lower_bound=1)
+FLAGS = flags.FLAGS
+
+
+def main(argv):
+    if len(argv) > 1:
+        raise app.UsageError(f"unexpected arguments: {' '.join(argv[1:])}")
+    for name in ("model_dir", "output_dir"):
+        if not FLAGS[name].value:
+            raise app.UsageError(f"--{name} is required")
+    model_dir = os.path.abspath(os.path.expanduser(FLAGS.model_dir))
+    output_dir = os.path.abspath(os.path.expanduser(FLAGS.output_dir))
+    if output_dir == model_dir:
+        raise app.UsageError("--output_dir must differ from --model_dir (its checkpoints would mix with the run's)")
+
+    from t2t_lite.models import averaging
+
+    path, averaged = averaging.average_latest_checkpoints(model_dir, output_dir, FLAGS.n)
+    print(f"Averaged {len(averaged)} checkpoints ({', '.join(os.path.basename(p) for p in averaged)}) into {path}")
+
+
+def run():
+    cli.run(main)
+
+
+if __name__ == "__main__":
+    run()

@@ -1,0 +1,139 @@
+"""t2t-decoder: translates with a trained model (greedy or beam search, cached).
+
+    t2t-decoder --data_dir=~/t2t_data --output_dir=~/t2t_train/multi30k \
+      --decode_hparams="beam_size=4,alpha=0.6" --decode_from_file=source.en
+
+Without --decode_from_file or --decode_interactive it decodes the problem's dev split.
+"""
+
+import os
+import sys
+
+from absl import app, flags, logging
+
+from t2t_lite_bin import cli
+
+cli.quiet_tensorflow()
+
+flags.DEFINE_string("problem", None, "Problem name (default: the one in --output_dir's hparams.json).")
+flags.DEFINE_string("model", "transformer", "Model name; only transformer is available.")
+flags.DEFINE_string("hparams_set", None, "For T2T compatibility and output names; the model comes from hparams.json.")
+flags.DEFINE_string("hparams", "", "Overrides of the run's hparams.json, e.g. max_length=100.")
+flags.DEFINE_string("data_dir", None, "Directory of the problem's vocabulary (and dev TFRecords).")
+flags.DEFINE_string("output_dir", None, "The t2t-trainer --output_dir: hparams.json and checkpoints.")
+flags.DEFINE_string("checkpoint_path", None, "Checkpoint prefix or directory (default: the latest in --output_dir).")
+flags.DEFINE_string("decode_hparams", "", 'e.g. "beam_size=4,alpha=0.6,extra_length=50,batch_size=32,return_beams=False".')
+flags.DEFINE_string("decode_from_file", None, "Translate this file, one input per line.")
+flags.DEFINE_string("decode_to_file", None, "Where the translations go (default: named after the input, as T2T does).")
+flags.DEFINE_bool("decode_interactive", False, "Translate lines from stdin, printing one translation per line.")
+flags.DEFINE_string("t2t_usr_dir", None, "Directory of a Python module that registers more problems.")
+FLAGS = flags.FLAGS
+
+
+def decode_filename(base: str, problem: str, decode_hp) -> str:
+    """T2T's `<base>.<model>.<hparams_set>.<problem>.beam<N>.alpha<A>.decodes`."""
+    parts = [base, FLAGS.model] + ([FLAGS.hparams_set] if FLAGS.hparams_set else [])
+    parts += [problem, f"beam{decode_hp.beam_size}", f"alpha{decode_hp.alpha}", "decodes"]
+    return ".".join(parts)
+
+
+def main(argv):
+    if len(argv) > 1:
+        raise app.UsageError(f"unexpected arguments: {' '.join(argv[1:])}")
+    for name in ("data_dir", "output_dir"):
+        if not FLAGS[name].value:
+            raise app.UsageError(f"--{name} is required")
+    if FLAGS.model != "transformer":
+        raise app.UsageError(f"--model={FLAGS.model}: only transformer is available")
+    if FLAGS.decode_interactive and FLAGS.decode_from_file:
+        raise app.UsageError("--decode_interactive and --decode_from_file exclude each other")
+
+    from t2t_lite import decoding, models
+    from t2t_lite.errors import DataError
+    from t2t_lite.hparams import HParamsError
+    from t2t_lite.problems import get_problem
+    from t2t_lite.utils.text_lines import read_lines, write_lines_atomically
+    from t2t_lite.utils.usr_dir import import_usr_dir
+
+    if FLAGS.t2t_usr_dir:
+        import_usr_dir(FLAGS.t2t_usr_dir)
+    try:
+        decode_hp = decoding.decode_hparams(FLAGS.decode_hparams)
+    except HParamsError as error:
+        raise HParamsError(f"--decode_hparams={FLAGS.decode_hparams!r}: {error}") from None
+    output_dir = os.path.expanduser(FLAGS.output_dir)
+    data_dir = os.path.expanduser(FLAGS.data_dir)
+    hparams = models.load_run_hparams(output_dir, FLAGS.hparams)
+    if FLAGS.problem and FLAGS.problem != hparams.problem:
+        raise app.UsageError(f"--problem={FLAGS.problem}, but {output_dir} was trained on {hparams.problem}")
+    problem = get_problem(hparams.problem)
+    vocab = problem.feature_vocabulary(data_dir)
+    for feature in ("inputs", "targets"):
+        size, trained = vocab[feature].vocab_size, getattr(hparams, f"{feature[:-1]}_vocab_size")
+        if size != trained:
+            raise DataError(
+                f"--data_dir={data_dir}: the {feature} vocabulary has {size} ids, the model in "
+                f"{output_dir} was trained with {trained}"
+            )
+    checkpoint = models.find_checkpoint(os.path.expanduser(FLAGS.checkpoint_path or output_dir))
+    model = models.load_trained_model(hparams, checkpoint)
+    logging.info("decoding with %s (%s)", checkpoint, decode_hp)
+    decoder = decoding.IdDecoder(model, decode_hp)
+    translate = lambda lines, progress=None: decoding.translate_lines(  # noqa: E731
+        decoder, lines, vocab["inputs"], vocab["targets"], hparams.max_length, decode_hp.batch_size, progress
+    )
+
+    if FLAGS.decode_interactive:
+        for line in sys.stdin:
+            print(translate([line.rstrip("\r\n")])[0], flush=True)
+        return
+    if FLAGS.decode_from_file:
+        source = os.path.expanduser(FLAGS.decode_from_file)
+        lines = read_lines(source, "--decode_from_file")
+        outputs = translate(lines, decoding.ProgressLog(f"decoding {source}"))
+        target = os.path.expanduser(FLAGS.decode_to_file or decode_filename(source, problem.name, decode_hp))
+        write_lines_atomically(target, outputs)
+        print(f"Wrote {len(outputs)} translations of {source} to {target}")
+        return
+    decode_dev_split(problem, data_dir, output_dir, vocab, hparams, decoder, decode_hp, write_lines_atomically)
+
+
+def decode_dev_split(problem, data_dir, output_dir, vocab, hparams, decoder, decode_hp, write_lines) -> None:
+    """Decodes the dev split; writes outputs, inputs and targets; prints exact-match accuracy."""
+    from t2t_lite import decoding
+
+    examples = list(problem.read_examples(data_dir))
+    if decode_hp.num_samples:
+        examples = examples[: decode_hp.num_samples]
+    # Truncated as the model was trained: at most max_length ids, the last one EOS.
+    limit = hparams.max_length
+    inputs = [ids if len(ids) <= limit else ids[: limit - 1] + ids[-1:] for ids, _ in examples]
+    results = decoding.decode_sequences(decoder, inputs, decode_hp.batch_size, decoding.ProgressLog("decoding dev"))
+    best = [ids[0] if decoder.return_beams else ids for ids, _ in results]
+    targets = [targets for _, targets in examples]
+    correct = sum(output == target for output, target in zip(best, targets))
+    texts = {
+        "decodes": vocab["targets"].decode_batch(best),
+        "inputs": vocab["inputs"].decode_batch([ids for ids, _ in examples]),
+        "targets": vocab["targets"].decode_batch(targets),
+    }
+    for i in range(min(3, len(examples))):
+        logging.info("INPUT: %s\nOUTPUT: %s\nTARGET: %s", texts["inputs"][i], texts["decodes"][i], texts["targets"][i])
+    base = FLAGS.decode_to_file or os.path.join(output_dir, decode_filename("dev", problem.name, decode_hp))
+    base = os.path.expanduser(base)
+    for suffix, lines in texts.items():
+        write_lines(base if suffix == "decodes" else f"{base}.{suffix}", lines)
+    accuracy = correct / max(len(examples), 1)
+    truncated = sum(len(ids) > limit for ids, _ in examples)
+    print(
+        f"Decoded {len(examples)} dev examples to {base}: {correct} exact ({accuracy:.4f}); "
+        f"{truncated} inputs truncated to max_length={limit}"
+    )
+
+
+def run():
+    cli.run(main)
+
+
+if __name__ == "__main__":
+    run()

@@ -1,0 +1,84 @@
+"""The model of a training run: hparams that name the problem and vocabulary sizes, the
+Transformer built from them, and loading it back from `hparams.json` and a checkpoint
+(what the decoder, the exporter and checkpoint averaging share)."""
+
+import os
+
+import tensorflow as tf
+
+from t2t_lite.errors import T2TLiteError
+from t2t_lite.hparams import HParams, HParamsError
+from t2t_lite.models.checkpoint import restore_model_weights
+from t2t_lite.models.transformer import Transformer
+
+HPARAMS_FILE = "hparams.json"
+
+
+class CheckpointError(T2TLiteError):
+    """A missing, unreadable or mismatched checkpoint, or a run without `hparams.json`."""
+
+
+def with_problem_hparams(
+    hparams: HParams, problem_name: str, input_vocab_size: int, target_vocab_size: int
+) -> HParams:
+    """A copy of `hparams` that also records the problem and vocabulary sizes, so that
+    `hparams.json` alone rebuilds the model (as T2T's problem hparams do)."""
+    hparams = hparams.copy()
+    hparams.add("model", "transformer")
+    hparams.add("problem", problem_name)
+    hparams.add("input_vocab_size", int(input_vocab_size))
+    hparams.add("target_vocab_size", int(target_vocab_size))
+    return hparams
+
+
+def model_from_hparams(hparams: HParams, mixed_precision: str = "none") -> Transformer:
+    """The built Transformer of a run's hparams (from `with_problem_hparams`)."""
+    policy = "float32" if mixed_precision == "none" else mixed_precision
+    model = Transformer.from_hparams(
+        hparams, hparams.input_vocab_size, hparams.target_vocab_size, dtype=policy, name="transformer"
+    )
+    model.build()
+    return model
+
+
+def load_run_hparams(run_dir: str, overrides: str = "") -> HParams:
+    """`run_dir/hparams.json` with T2T-form `overrides` applied."""
+    path = os.path.join(run_dir, HPARAMS_FILE)
+    if not tf.io.gfile.exists(path):
+        raise CheckpointError(f"{path} not found: is {run_dir} a t2t-trainer --output_dir?")
+    hparams = HParams.load(path)
+    for name in ("problem", "input_vocab_size", "target_vocab_size"):
+        if name not in hparams:
+            raise CheckpointError(f"{path} lacks {name!r}: not written by t2t-trainer")
+    try:
+        return hparams.parse(overrides)
+    except HParamsError as error:
+        raise HParamsError(f"--hparams={overrides!r}: {error}") from None
+
+
+def find_checkpoint(path: str) -> str:
+    """The checkpoint prefix `path` names: a prefix itself, or the latest in a directory."""
+    if tf.io.gfile.isdir(path):
+        latest = tf.train.latest_checkpoint(path)
+        if latest is None:
+            raise CheckpointError(f"no checkpoint in {path}")
+        return latest
+    if not tf.io.gfile.exists(f"{path}.index"):
+        raise CheckpointError(f"checkpoint {path} not found ({path}.index is missing)")
+    return path
+
+
+def load_trained_model(hparams: HParams, checkpoint_path: str) -> Transformer:
+    """The float32 model of `hparams` with its weights from `checkpoint_path`."""
+    model = model_from_hparams(hparams)
+    load_weights(model, checkpoint_path)
+    return model
+
+
+def load_weights(model: Transformer, checkpoint_path: str) -> None:
+    """`restore_model_weights`, with a `CheckpointError` naming the file on failure."""
+    try:
+        restore_model_weights(model, checkpoint_path)
+    except (AssertionError, ValueError, tf.errors.OpError) as error:
+        first_line = str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
+        raise CheckpointError(f"cannot load {checkpoint_path} into this model: {first_line}") from None

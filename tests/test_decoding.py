@@ -1,0 +1,142 @@
+"""Cached greedy and beam search on a trained model, against decoding that reruns the
+whole model (its plain forward pass) for every new id."""
+
+import numpy as np
+import pytest
+import tensorflow as tf
+
+from t2t_lite import decoding, models
+from t2t_lite.problems import get_problem
+
+from decode_runs import REVERSE_PROBLEM
+
+EOS = models.EOS_ID
+
+
+@pytest.fixture(scope="module")
+def model_and_inputs(reverse_run):
+    data_dir, output_dir = reverse_run
+    hparams = models.load_run_hparams(output_dir)
+    model = models.load_trained_model(hparams, models.find_checkpoint(output_dir))
+    examples = list(get_problem(REVERSE_PROBLEM).read_examples(data_dir))
+    # Inputs of different lengths, at most 10 symbols as in training.
+    by_length = {}
+    for inputs, targets in examples:
+        if len(inputs) <= 11:
+            by_length.setdefault(len(inputs), (inputs, targets))
+    chosen = [by_length[n] for n in sorted(by_length)][::-1]
+    assert len(chosen) >= 8
+    return model, chosen
+
+
+def pad(sequences):
+    width = max(len(s) for s in sequences)
+    return np.array([list(s) + [0] * (width - len(s)) for s in sequences], np.int32)
+
+
+def full_recompute_greedy(model, inputs, decode_length):
+    """Greedy decoding of one input through `model(features)` (teacher-forced forward
+    pass, no cache) over every id so far, with the score from its log-softmax."""
+    ids, score = [], 0.0
+    for _ in range(decode_length):
+        features = {"inputs": tf.constant([inputs], tf.int32), "targets": tf.constant([ids + [0]], tf.int32)}
+        log_probs = tf.nn.log_softmax(model(features, training=False)[0, -1]).numpy()
+        token = int(np.argmax(log_probs))
+        ids.append(token)
+        score += float(log_probs[token])
+        if token == EOS:
+            break
+    return ids, score
+
+
+def test_cached_greedy_equals_full_recompute_row_by_row(model_and_inputs):
+    model, examples = model_and_inputs
+    inputs = [e[0] for e in examples]
+    extra = 5
+    ids, scores = decoding.decode_ids(model, pad(inputs), beam_size=1, extra_length=extra)
+    ids, scores = ids.numpy(), scores.numpy()
+    width = max(len(s) for s in inputs)
+    assert ids.shape == (len(inputs), width + extra)
+    for row, sequence in enumerate(inputs):
+        # Alone, an input decodes up to its own length + extra; in the batch the limit
+        # is the longest input's. A confident model ends well before either.
+        expected, expected_score = full_recompute_greedy(model, sequence, len(sequence) + extra)
+        assert expected[-1] == EOS, "the trained model should finish"
+        assert decoding.cut_at_eos(ids[row]) == expected
+        assert not ids[row, len(expected):].any(), "ids after EOS are padding"
+        assert scores[row] == pytest.approx(expected_score, abs=1e-4)
+        alone, _ = decoding.decode_ids(model, pad([sequence]), beam_size=1, extra_length=extra)
+        assert decoding.cut_at_eos(alone.numpy()[0]) == expected
+
+
+@pytest.mark.parametrize("beam_size,alpha", [(2, 0.0), (4, 0.6)])
+def test_cached_beam_search_equals_uncached(model_and_inputs, beam_size, alpha):
+    model, examples = model_and_inputs
+    batch = pad([e[0] for e in examples])
+    kwargs = dict(beam_size=beam_size, alpha=alpha, extra_length=4, return_beams=True)
+    cached_ids, cached_scores = decoding.decode_ids(model, batch, **kwargs)
+    full_ids, full_scores = decoding.decode_ids(model, batch, cached=False, **kwargs)
+    np.testing.assert_array_equal(cached_ids.numpy(), full_ids.numpy())
+    np.testing.assert_allclose(cached_scores.numpy(), full_scores.numpy(), atol=1e-4)
+    assert cached_ids.shape[:2] == (len(examples), beam_size)
+
+
+def test_beam_search_of_one_beam_is_greedy_on_a_confident_model(model_and_inputs):
+    model, examples = model_and_inputs
+    batch = pad([e[0] for e in examples])
+    greedy_ids, greedy_scores = decoding.decode_ids(model, batch, beam_size=1, extra_length=4)
+    encoder_output, bias = model.encode(tf.constant(batch), training=False)
+    length = batch.shape[1] + 4
+    step, state = decoding.cached_step_fn(model, encoder_output, bias, length)
+    beam_ids, beam_scores = decoding.beam_search(step, state, len(batch), 1, length, 0.0, EOS)
+    np.testing.assert_array_equal(beam_ids.numpy()[:, 0], greedy_ids.numpy())
+    np.testing.assert_allclose(beam_scores.numpy()[:, 0], greedy_scores.numpy(), atol=1e-4)
+
+
+def test_beam_scores_are_length_penalised_log_probabilities(model_and_inputs):
+    model, examples = model_and_inputs
+    alpha = 0.6
+    batch = pad([e[0] for e in examples[:3]])
+    ids, scores = decoding.decode_ids(model, batch, beam_size=3, alpha=alpha, extra_length=3, return_beams=True)
+    for row in range(len(batch)):
+        for beam in range(3):
+            seq = decoding.cut_at_eos(ids.numpy()[row, beam])
+            features = {"inputs": tf.constant(batch[row : row + 1]), "targets": tf.constant([seq])}
+            log_probs = tf.nn.log_softmax(model(features, training=False)[0]).numpy()
+            total = sum(log_probs[t, token] for t, token in enumerate(seq))
+            expected = total / ((5.0 + len(seq)) / 6.0) ** alpha
+            assert scores.numpy()[row, beam] == pytest.approx(expected, abs=1e-3)
+        assert list(scores.numpy()[row]) == sorted(scores.numpy()[row], reverse=True)
+
+
+def test_decoding_compiles_under_xla(model_and_inputs):
+    model, examples = model_and_inputs
+    batch = tf.constant(pad([e[0] for e in examples[:4]]))
+    for beam_size in (1, 3):
+        compiled = tf.function(
+            lambda x: decoding.decode_ids(model, x, beam_size=beam_size, extra_length=3), jit_compile=True
+        )
+        plain_ids, _ = decoding.decode_ids(model, batch, beam_size=beam_size, extra_length=3)
+        xla_ids, _ = compiled(batch)
+        np.testing.assert_array_equal(xla_ids.numpy(), plain_ids.numpy())
+
+
+@pytest.mark.parametrize(
+    "overrides,fragment",
+    [
+        ("beam_sise=4", "beam_sise"),
+        ("beam_size=four", "beam_size"),
+        ("beam_size=0", "beam_size=0"),
+        ("alpha=-1", "alpha=-1"),
+        ("extra_length=-5", "extra_length=-5"),
+        ("return_beams=maybe", "return_beams"),
+    ],
+)
+def test_bad_decode_hparams_name_the_entry(overrides, fragment):
+    with pytest.raises(ValueError, match=fragment):
+        decoding.decode_hparams(overrides)
+
+
+def test_decode_hparams_parse_t2t_form():
+    hp = decoding.decode_hparams("beam_size=4,alpha=0.6,extra_length=50,batch_size=32,return_beams=False")
+    assert (hp.beam_size, hp.alpha, hp.extra_length, hp.batch_size, hp.return_beams) == (4, 0.6, 50, 32, False)
