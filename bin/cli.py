@@ -10,6 +10,17 @@ def quiet_tensorflow() -> None:
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
 
+def check_args(argv: list[str], *required: str) -> None:
+    """Usage errors for positional arguments and for each required flag left empty."""
+    from absl import app, flags
+
+    if len(argv) > 1:
+        raise app.UsageError(f"unexpected arguments: {' '.join(argv[1:])}")
+    for name in required:
+        if not flags.FLAGS[name].value:
+            raise app.UsageError(f"--{name} is required")
+
+
 def run(main: Callable[[list[str]], None]) -> None:
     """`absl.app.run(main)`, turning t2t_lite's input errors into `prog: error: message`
     on stderr and exit status 1, without a traceback."""

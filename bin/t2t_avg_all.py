@@ -19,11 +19,7 @@ FLAGS = flags.FLAGS
 
 
 def main(argv):
-    if len(argv) > 1:
-        raise app.UsageError(f"unexpected arguments: {' '.join(argv[1:])}")
-    for name in ("model_dir", "output_dir"):
-        if not FLAGS[name].value:
-            raise app.UsageError(f"--{name} is required")
+    cli.check_args(argv, "model_dir", "output_dir")
     model_dir = os.path.abspath(os.path.expanduser(FLAGS.model_dir))
     output_dir = os.path.abspath(os.path.expanduser(FLAGS.output_dir))
     if output_dir == model_dir:

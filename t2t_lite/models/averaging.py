@@ -44,7 +44,7 @@ def average_latest_checkpoints(model_dir: str, output_dir: str, n: int) -> tuple
         for name, variable in variables.items():
             sums[name] += variable.numpy()
     for name, variable in variables.items():
-        variable.assign((sums[name] / len(paths)).astype(variable.dtype.as_numpy_dtype))
+        variable.assign((sums[name] / len(paths)).astype(variable.dtype))  # Keras dtype: a name
     step = int(tf.train.load_checkpoint(paths[-1]).get_tensor(_step_key(paths[-1])))
     tf.io.gfile.makedirs(output_dir)
     checkpoint = make_checkpoint(model)

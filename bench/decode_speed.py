@@ -1,0 +1,154 @@
+"""Decoding speed: cached vs uncached greedy search and beam 4, for transformer_small.
+
+    python bench/decode_speed.py --out=docs/bench_decode_speed.json
+
+Random weights and inputs (24 ids, vocabulary 8,000, like Multi30k's subwords); EOS is
+suppressed so that every sequence runs to the output length being measured. Each figure
+is the median of `--repeats` timed runs after one warm-up run of the same traced
+function. Writes JSON and a Markdown table (same name, `.md`).
+"""
+
+import json
+import os
+import platform
+import statistics
+import time
+
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+
+from absl import app, flags  # noqa: E402
+
+flags.DEFINE_string("hparams_set", "transformer_small", "Model dimensions.")
+flags.DEFINE_integer("vocab_size", 8000, "Input and target vocabulary size.")
+flags.DEFINE_integer("input_length", 24, "Ids per input.")
+flags.DEFINE_list("batch_sizes", ["1", "32"], "Batch sizes.")
+flags.DEFINE_list("output_lengths", ["32", "64", "128"], "Output lengths.")
+flags.DEFINE_integer("repeats", 3, "Timed repeats per figure.")
+flags.DEFINE_integer("step_iterations", 200, "Calls per timing of one cached step.")
+flags.DEFINE_string("out", "docs/bench_decode_speed.json", "Where the results are written.")
+FLAGS = flags.FLAGS
+
+METHODS = ("greedy cached", "greedy cached XLA", "greedy uncached", "beam 4 cached", "beam 4 cached XLA")
+
+
+def main(argv):
+    import numpy as np
+    import tensorflow as tf
+
+    from t2t_lite import decoding, models
+    from t2t_lite.hparams import get_hparams
+
+    hparams = models.with_problem_hparams(
+        get_hparams(FLAGS.hparams_set), "bench", FLAGS.vocab_size, FLAGS.vocab_size
+    )
+    model = models.model_from_hparams(hparams)
+    eos = models.EOS_ID
+
+    def without_eos(step):
+        def wrapped(ids, position, state):
+            logits, state = step(ids, position, state)
+            return logits + tf.one_hot(eos, FLAGS.vocab_size, on_value=-1e9), state
+
+        return wrapped
+
+    def search_fn(method: str, length: int):
+        beam = 4 if method.startswith("beam") else 1
+        make_step = decoding.uncached_step_fn if "uncached" in method else decoding.cached_step_fn
+
+        @tf.function(input_signature=[tf.TensorSpec([None, None], tf.int32)], jit_compile="XLA" in method)
+        def search(inputs):
+            batch = tf.shape(inputs)[0]
+            encoder_output, bias = model.encode(inputs, training=False)
+            if beam == 1:
+                step, state = make_step(model, encoder_output, bias, length)
+                return decoding.greedy_search(without_eos(step), state, batch, length, eos)
+            encoder_output = tf.repeat(encoder_output, beam, axis=0)
+            bias = tf.repeat(bias, beam, axis=0)
+            step, state = make_step(model, encoder_output, bias, length)
+            return decoding.beam_search(without_eos(step), state, batch, beam, length, 0.6, eos)
+
+        return search
+
+    rng = np.random.default_rng(0)
+    rows = []
+    for batch_size in map(int, FLAGS.batch_sizes):
+        inputs = rng.integers(2, FLAGS.vocab_size, size=(batch_size, FLAGS.input_length)).astype(np.int32)
+        inputs[:, -1] = eos
+        for length in map(int, FLAGS.output_lengths):
+            for method in METHODS:
+                search = search_fn(method, length)
+                ids, _ = search(inputs)  # trace and warm up
+                assert ids.shape[-1] == length and np.all(ids.numpy() != 0), "EOS should be suppressed"
+                times = []
+                for _ in range(FLAGS.repeats):
+                    start = time.perf_counter()
+                    search(inputs)[0].numpy()
+                    times.append(time.perf_counter() - start)
+                seconds = statistics.median(times)
+                row = dict(
+                    method=method, batch_size=batch_size, output_length=length, seconds=seconds,
+                    spread=[min(times), max(times)], sentences_per_s=batch_size / seconds,
+                    target_tokens_per_s=batch_size * length / seconds,
+                )
+                rows.append(row)
+                print(f"{method:18s} batch {batch_size:3d} length {length:4d}: {seconds:8.3f} s  "
+                      f"{row['sentences_per_s']:8.2f} sent/s  {row['target_tokens_per_s']:9.1f} tok/s", flush=True)
+
+    step_rows = cached_step_times(model, tf, np, rng)
+    result = dict(
+        hparams_set=FLAGS.hparams_set, vocab_size=FLAGS.vocab_size, input_length=FLAGS.input_length,
+        machine=dict(platform=platform.platform(), processor=platform.processor(), cpus=os.cpu_count()),
+        tensorflow=tf.__version__, searches=rows, cached_step=step_rows,
+    )
+    with open(FLAGS.out, "w") as f:
+        json.dump(result, f, indent=2)
+    with open(os.path.splitext(FLAGS.out)[0] + ".md", "w") as f:
+        f.write(markdown(result))
+    print(f"wrote {FLAGS.out}")
+
+
+def cached_step_times(model, tf, np, rng):
+    """Median seconds of one cached decoder step at positions 8 and 120 (cache of 128)."""
+    rows = []
+    for batch_size in map(int, FLAGS.batch_sizes):
+        inputs = tf.constant(rng.integers(2, FLAGS.vocab_size, size=(batch_size, FLAGS.input_length)), tf.int32)
+        encoder_output, bias = model.encode(inputs, training=False)
+        cache = model.init_decode_cache(encoder_output, 128)
+        step = tf.function(lambda ids, position, cache: model.decode_step(ids, position, cache, bias))
+        ids = tf.fill([batch_size, 1], 5)
+        for position in (8, 120):
+            position = tf.constant(position)
+            step(ids, position, cache)  # trace once; the position is a tensor, so no retrace
+            times = []
+            for _ in range(5):
+                start = time.perf_counter()
+                for _ in range(FLAGS.step_iterations):
+                    logits, _ = step(ids, position, cache)
+                logits.numpy()
+                times.append((time.perf_counter() - start) / FLAGS.step_iterations)
+            rows.append(dict(batch_size=batch_size, position=int(position), milliseconds=1e3 * statistics.median(times)))
+            print(f"cached step batch {batch_size} position {int(position)}: {rows[-1]['milliseconds']:.2f} ms", flush=True)
+    return rows
+
+
+def markdown(result) -> str:
+    lines = [
+        f"Decoding speed, {result['hparams_set']} (random weights), vocabulary {result['vocab_size']}, "
+        f"inputs of {result['input_length']} ids, {result['machine']['cpus']} CPUs, TensorFlow {result['tensorflow']}.",
+        "",
+        "| method | batch | output length | seconds | sentences/s | target tokens/s |",
+        "|---|---:|---:|---:|---:|---:|",
+    ]
+    for r in result["searches"]:
+        lines.append(
+            f"| {r['method']} | {r['batch_size']} | {r['output_length']} | {r['seconds']:.3f} | "
+            f"{r['sentences_per_s']:.2f} | {r['target_tokens_per_s']:.0f} |"
+        )
+    lines += ["", "| one cached step | batch | position | ms |", "|---|---:|---:|---:|"]
+    for r in result["cached_step"]:
+        lines.append(f"| cache of 128 | {r['batch_size']} | {r['position']} | {r['milliseconds']:.2f} |")
+    return "\n".join(lines) + "\n"
+
+
+if __name__ == "__main__":
+    app.run(main)
