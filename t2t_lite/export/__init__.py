@@ -1,0 +1,7 @@
+"""Export: the text-in/text-out `TranslationModule` and versioned SavedModels for
+TensorFlow Serving."""
+
+from t2t_lite.export.exporter import ExportError, existing_versions, export_versioned
+from t2t_lite.export.serving_module import TranslationModule
+
+__all__ = ["ExportError", "TranslationModule", "existing_versions", "export_versioned"]

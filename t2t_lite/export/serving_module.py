@@ -1,0 +1,107 @@
+"""The served model: raw text in, text out, with tokenization, search and detokenization
+all in the graph (core TensorFlow and tensorflow-text ops only).
+
+Signatures, as TensorFlow Serving exposes them:
+  serving_default:    inputs  tf.string [batch]  -> outputs tf.string [batch], scores float32 [batch]
+                      (with return_beams: [batch, beam] each)
+  serialized_example: input   tf.string [batch] of serialized tf.train.Example with int64
+                      "inputs" (T2T's export format) -> outputs int32 ids [batch, length]
+                      ([batch, beam, length] with return_beams), scores as above
+"""
+
+import tensorflow as tf
+
+from t2t_lite.decoding import decode_ids
+from t2t_lite.models import EOS_ID, PAD_ID
+
+
+class TranslationModule(tf.Module):
+    """A trained Transformer, its vocabularies and decode settings, ready to export.
+
+    Args:
+      model: the trained `Transformer` (float32).
+      input_vocabulary, target_vocabulary: `t2t_lite.problems.Vocabulary` objects.
+      max_length: inputs are truncated to this many ids, EOS included.
+      beam_size, alpha, extra_length, return_beams: baked-in decode settings.
+      assets: files to ship in `assets/` (the sentencepiece model).
+    """
+
+    def __init__(
+        self,
+        model,
+        input_vocabulary,
+        target_vocabulary,
+        max_length: int,
+        beam_size: int = 4,
+        alpha: float = 0.6,
+        extra_length: int = 50,
+        return_beams: bool = False,
+        assets: tuple[str, ...] = (),
+    ):
+        super().__init__(name="t2t_lite_translation")
+        self.model = model
+        # tf.Module tracks the model's variables through this list.
+        self.model_variables = list(model.weights)
+        self.input_vocabulary = input_vocabulary
+        self.target_vocabulary = target_vocabulary
+        # In-graph tokenizers own resources (the sentencepiece model) that a SavedModel
+        # must track to restore.
+        self.tokenizers = [
+            v.tokenizer for v in (input_vocabulary, target_vocabulary) if hasattr(v, "tokenizer")
+        ]
+        self.max_length = max_length
+        self.beam_size = beam_size
+        self.alpha = alpha
+        self.extra_length = extra_length
+        self.return_beams = bool(return_beams) and beam_size > 1
+        self.assets = [tf.saved_model.Asset(path) for path in assets]
+
+    def _search(self, ids: tf.Tensor) -> tuple[tf.Tensor, tf.Tensor]:
+        """`[batch, length]` int ids -> ids `[batch(, beam), decode_length]`, scores."""
+        ids, scores = decode_ids(
+            self.model,
+            ids,
+            beam_size=self.beam_size,
+            alpha=self.alpha,
+            extra_length=self.extra_length,
+            return_beams=self.return_beams,
+        )
+        return ids, scores
+
+    def _prepare(self, ragged_ids: tf.RaggedTensor) -> tf.Tensor:
+        """Truncates to max_length - 1 ids, appends EOS, pads with 0: `[batch, length]`."""
+        ragged_ids = tf.cast(ragged_ids[:, : self.max_length - 1], tf.int32)
+        eos = tf.RaggedTensor.from_tensor(tf.fill([ragged_ids.nrows(), 1], EOS_ID))
+        return tf.concat([ragged_ids, eos], axis=1).to_tensor(PAD_ID)
+
+    @tf.function(input_signature=[tf.TensorSpec([None], tf.string, name="inputs")])
+    def serve_text(self, inputs):
+        blank = tf.equal(tf.strings.strip(inputs), "")
+        ids = self._prepare(self.input_vocabulary.tf_encode(inputs))
+        out_ids, scores = self._search(ids)
+        if self.return_beams:
+            shape = tf.shape(out_ids)
+            flat = tf.reshape(out_ids, [-1, shape[2]])
+            texts = tf.reshape(self.target_vocabulary.tf_decode(flat), shape[:2])
+            texts = tf.where(blank[:, tf.newaxis], "", texts)
+            scores = tf.where(blank[:, tf.newaxis], 0.0, scores)
+        else:
+            texts = tf.where(blank, "", self.target_vocabulary.tf_decode(out_ids))
+            scores = tf.where(blank, 0.0, scores)
+        return {"outputs": texts, "scores": scores}
+
+    @tf.function(input_signature=[tf.TensorSpec([None], tf.string, name="input")])
+    def serve_examples(self, serialized):
+        spec = {"inputs": tf.io.RaggedFeature(tf.int64)}
+        features = tf.io.parse_example(serialized, spec)
+        ids = features["inputs"]
+        # The ids already end in EOS (T2T's examples do): keep them, truncated to fit.
+        ids = tf.cast(ids[:, : self.max_length], tf.int32).to_tensor(PAD_ID)
+        out_ids, scores = self._search(ids)
+        return {"outputs": out_ids, "scores": scores}
+
+    def signatures(self) -> dict:
+        return {
+            "serving_default": self.serve_text.get_concrete_function(),
+            "serialized_example": self.serve_examples.get_concrete_function(),
+        }
