@@ -21,6 +21,17 @@ def check_args(argv: list[str], *required: str) -> None:
             raise app.UsageError(f"--{name} is required")
 
 
+def decode_hparams_flag(value: str):
+    """`--decode_hparams` parsed, its errors naming the flag."""
+    from t2t_lite.decoding import decode_hparams
+    from t2t_lite.hparams import HParamsError
+
+    try:
+        return decode_hparams(value)
+    except HParamsError as error:
+        raise HParamsError(f"--decode_hparams={value!r}: {error}") from None
+
+
 def run(main: Callable[[list[str]], None]) -> None:
     """`absl.app.run(main)`, turning t2t_lite's input errors into `prog: error: message`
     on stderr and exit status 1, without a traceback."""

@@ -45,35 +45,20 @@ def main(argv):
     if FLAGS.decode_interactive and FLAGS.decode_from_file:
         raise app.UsageError("--decode_interactive and --decode_from_file exclude each other")
 
-    from t2t_lite import decoding, models
-    from t2t_lite.errors import DataError
-    from t2t_lite.hparams import HParamsError
-    from t2t_lite.problems import get_problem
+    from t2t_lite import decoding
     from t2t_lite.utils.text_lines import read_lines, write_lines_atomically
     from t2t_lite.utils.usr_dir import import_usr_dir
 
     if FLAGS.t2t_usr_dir:
         import_usr_dir(FLAGS.t2t_usr_dir)
-    try:
-        decode_hp = decoding.decode_hparams(FLAGS.decode_hparams)
-    except HParamsError as error:
-        raise HParamsError(f"--decode_hparams={FLAGS.decode_hparams!r}: {error}") from None
+    decode_hp = cli.decode_hparams_flag(FLAGS.decode_hparams)
     output_dir = os.path.expanduser(FLAGS.output_dir)
     data_dir = os.path.expanduser(FLAGS.data_dir)
-    hparams = models.load_run_hparams(output_dir, FLAGS.hparams)
-    if FLAGS.problem and FLAGS.problem != hparams.problem:
-        raise app.UsageError(f"--problem={FLAGS.problem}, but {output_dir} was trained on {hparams.problem}")
-    problem = get_problem(hparams.problem)
-    vocab = problem.feature_vocabulary(data_dir)
-    for feature in ("inputs", "targets"):
-        size, trained = vocab[feature].vocab_size, getattr(hparams, f"{feature[:-1]}_vocab_size")
-        if size != trained:
-            raise DataError(
-                f"--data_dir={data_dir}: the {feature} vocabulary has {size} ids, the model in "
-                f"{output_dir} was trained with {trained}"
-            )
-    checkpoint = models.find_checkpoint(os.path.expanduser(FLAGS.checkpoint_path or output_dir))
-    model = models.load_trained_model(hparams, checkpoint)
+    checkpoint_path = os.path.expanduser(FLAGS.checkpoint_path) if FLAGS.checkpoint_path else None
+    run = decoding.open_trained_run(output_dir, data_dir, FLAGS.hparams, checkpoint_path)
+    hparams, problem, vocab, checkpoint, model = run.hparams, run.problem, run.vocabulary, run.checkpoint, run.model
+    if FLAGS.problem and FLAGS.problem != problem.name:
+        raise app.UsageError(f"--problem={FLAGS.problem}, but {output_dir} was trained on {problem.name}")
     logging.info("decoding with %s (%s)", checkpoint, decode_hp)
     decoder = decoding.IdDecoder(model, decode_hp, jit_compile=FLAGS.xla)
     translate = lambda lines, progress=None: decoding.translate_lines(  # noqa: E731

@@ -28,40 +28,25 @@ FLAGS = flags.FLAGS
 def main(argv):
     cli.check_args(argv, "output_dir", "data_dir")
 
-    from t2t_lite import decoding, export, models
-    from t2t_lite.errors import DataError
-    from t2t_lite.hparams import HParamsError
-    from t2t_lite.problems import get_problem
+    from t2t_lite import decoding, export
     from t2t_lite.utils.usr_dir import import_usr_dir
 
     if FLAGS.t2t_usr_dir:
         import_usr_dir(FLAGS.t2t_usr_dir)
-    try:
-        decode_hp = decoding.decode_hparams(FLAGS.decode_hparams)
-    except HParamsError as error:
-        raise HParamsError(f"--decode_hparams={FLAGS.decode_hparams!r}: {error}") from None
+    decode_hp = cli.decode_hparams_flag(FLAGS.decode_hparams)
     output_dir = os.path.expanduser(FLAGS.output_dir)
     data_dir = os.path.expanduser(FLAGS.data_dir)
     export_dir = os.path.expanduser(FLAGS.export_dir or os.path.join(output_dir, "export"))
-    hparams = models.load_run_hparams(output_dir, FLAGS.hparams)
-    problem = get_problem(hparams.problem)
-    vocab = problem.feature_vocabulary(data_dir)
-    for feature in ("inputs", "targets"):
-        size, trained = vocab[feature].vocab_size, getattr(hparams, f"{feature[:-1]}_vocab_size")
-        if size != trained:
-            raise DataError(
-                f"--data_dir={data_dir}: the {feature} vocabulary has {size} ids, the model in "
-                f"{output_dir} was trained with {trained}"
-            )
-    checkpoint = models.find_checkpoint(os.path.expanduser(FLAGS.checkpoint_path or output_dir))
-    model = models.load_trained_model(hparams, checkpoint)
+    checkpoint_path = os.path.expanduser(FLAGS.checkpoint_path) if FLAGS.checkpoint_path else None
+    run = decoding.open_trained_run(output_dir, data_dir, FLAGS.hparams, checkpoint_path)
+    problem, vocab = run.problem, run.vocabulary
     vocab_path = getattr(problem, "vocab_path", None)
     assets = (vocab_path(data_dir),) if vocab_path else ()
     module = export.TranslationModule(
-        model,
+        run.model,
         vocab["inputs"],
         vocab["targets"],
-        max_length=hparams.max_length,
+        max_length=run.hparams.max_length,
         beam_size=decode_hp.beam_size,
         alpha=decode_hp.alpha,
         extra_length=decode_hp.extra_length,
@@ -69,7 +54,7 @@ def main(argv):
         assets=assets,
     )
     path = export.export_versioned(module, module.signatures(), export_dir, FLAGS.version)
-    print(f"Exported {checkpoint} to {path}")
+    print(f"Exported {run.checkpoint} to {path}")
 
 
 def run():
