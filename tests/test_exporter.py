@@ -168,6 +168,26 @@ def test_return_beams_serves_a_beam_axis(reverse_run, tmp_path):
     assert result.stdout.strip().splitlines()[-1] == "(3, 3) (3, 3) [b'', b'', b'']"
 
 
+def test_serialized_example_signature_takes_t2t_examples(reverse_run, tmp_path):
+    export_dir = tmp_path / "export"
+    assert exporter(reverse_run, f"--export_dir={export_dir}", "--decode_hparams=beam_size=1").returncode == 0
+    script = (
+        "import sys, tensorflow as tf, tensorflow_text\n"
+        "model = tf.saved_model.load(sys.argv[1])\n"
+        "def example(ids):\n"
+        "    feature = {'inputs': tf.train.Feature(int64_list=tf.train.Int64List(value=ids))}\n"
+        "    return tf.train.Example(features=tf.train.Features(feature=feature)).SerializeToString()\n"
+        "ids = model.signatures['serialized_example'](input=tf.constant([example([2, 3, 3, 1]), example([2, 3, 3])]))\n"
+        "text = model.signatures['serving_default'](inputs=tf.constant(['0 1 1']))\n"
+        "print(ids['outputs'].numpy().tolist()[0] == ids['outputs'].numpy().tolist()[1], ids['scores'].numpy()[0], text['scores'].numpy()[0])\n"
+    )
+    result = subprocess.run([sys.executable, "-c", script, str(export_dir / "1")], capture_output=True, text=True, env=binary_env())
+    assert result.returncode == 0, result.stderr
+    same, example_score, text_score = result.stdout.strip().splitlines()[-1].split()
+    # With or without the trailing EOS, and as the same input given as text.
+    assert same == "True" and float(example_score) == pytest.approx(float(text_score), abs=1e-5)
+
+
 def test_keras_users_load_the_export_as_a_layer(reverse_run, tmp_path):
     import keras
     import tensorflow as tf

@@ -71,7 +71,9 @@ class TranslationModule(tf.Module):
     def _prepare(self, ragged_ids: tf.RaggedTensor) -> tf.Tensor:
         """Truncates to max_length - 1 ids, appends EOS, pads with 0: `[batch, length]`."""
         ragged_ids = tf.cast(ragged_ids[:, : self.max_length - 1], tf.int32)
-        eos = tf.RaggedTensor.from_tensor(tf.fill([ragged_ids.nrows(), 1], EOS_ID))
+        eos = tf.RaggedTensor.from_tensor(
+            tf.fill([ragged_ids.nrows(), 1], EOS_ID), row_splits_dtype=ragged_ids.row_splits.dtype
+        )
         return tf.concat([ragged_ids, eos], axis=1).to_tensor(PAD_ID)
 
     @tf.function(input_signature=[tf.TensorSpec([None], tf.string, name="inputs")])
@@ -95,8 +97,8 @@ class TranslationModule(tf.Module):
         spec = {"inputs": tf.io.RaggedFeature(tf.int64)}
         features = tf.io.parse_example(serialized, spec)
         ids = features["inputs"]
-        # The ids already end in EOS (T2T's examples do): keep them, truncated to fit.
-        ids = tf.cast(ids[:, : self.max_length], tf.int32).to_tensor(PAD_ID)
+        # With or without the EOS T2T's examples end in: truncated as text inputs are.
+        ids = self._prepare(tf.ragged.boolean_mask(ids, tf.not_equal(ids, EOS_ID)))
         out_ids, scores = self._search(ids)
         return {"outputs": out_ids, "scores": scores}
 
