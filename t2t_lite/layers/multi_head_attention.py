@@ -3,6 +3,8 @@
 import keras
 import tensorflow as tf
 
+from t2t_lite.layers.last_axis_matmul import last_axis_matmul
+
 
 def _split_heads(x: tf.Tensor, num_heads: int) -> tf.Tensor:
     """`[batch, length, heads * depth]` -> `[batch, heads, length, depth]`."""
@@ -127,7 +129,7 @@ class MultiHeadAttention(keras.layers.Layer):
         self.built = True
 
     def _project(self, x, kernel):
-        return tf.matmul(x, tf.cast(kernel, x.dtype))
+        return last_axis_matmul(x, tf.cast(kernel, x.dtype))
 
     def _scale_queries(self, q):
         depth_per_head = self._key_depth // self.num_heads

@@ -3,6 +3,8 @@
 import keras
 import tensorflow as tf
 
+from t2t_lite.layers.last_axis_matmul import last_axis_matmul
+
 
 @keras.saving.register_keras_serializable(package="t2t_lite")
 class TokenEmbedding(keras.layers.Layer):
@@ -50,7 +52,7 @@ class TokenEmbedding(keras.layers.Layer):
     def call(self, inputs, reverse=False):
         embeddings = tf.cast(self.embeddings, self.compute_dtype)
         if reverse:
-            return tf.matmul(inputs, embeddings, transpose_b=True)
+            return last_axis_matmul(inputs, embeddings, transpose_kernel=True)
         x = tf.gather(embeddings, inputs)
         if self.scale_by_sqrt_depth:
             x *= tf.cast(self.hidden_size**0.5, x.dtype)
