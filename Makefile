@@ -4,7 +4,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: quickstart test test-fast install clean
+.PHONY: quickstart test test-fast install install-bench bench multi30k clean
 
 install: $(STAMP)
 
@@ -26,6 +26,21 @@ quickstart: $(STAMP)
 	$(VENV)/bin/t2t-decoder $(QUICK) --decode_hparams=beam_size=1,num_samples=5
 	$(VENV)/bin/t2t-exporter $(QUICK) --decode_hparams=beam_size=2
 	TF_CPP_MIN_LOG_LEVEL=3 $(PY) -c "$(SERVE_CHECK)"
+
+BENCH_STAMP := $(VENV)/.installed-bench
+install-bench: $(BENCH_STAMP)
+$(BENCH_STAMP): $(STAMP)
+	$(PY) -m pip install --quiet --disable-pip-version-check -e '.[test,bench]'
+	touch $@
+
+# Training throughput against keras-hub and PyTorch (docs/bench_train_throughput.md).
+bench: $(BENCH_STAMP)
+	$(PY) bench/train_throughput.py
+
+# The Multi30k recipe on this machine's CPU, both directions (docs/results.md).
+multi30k: $(BENCH_STAMP)
+	bash bench/multi30k.sh cpu translate_ende_multi30k
+	bash bench/multi30k.sh cpu translate_ende_multi30k_rev
 
 test: $(STAMP)
 	$(PY) -m pytest -q

@@ -12,6 +12,7 @@ import json
 import os
 import platform
 import statistics
+import sys
 import time
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
@@ -29,6 +30,9 @@ flags.DEFINE_string("out", "docs/bench_decode_speed.json", "Where the results ar
 FLAGS = flags.FLAGS
 
 METHODS = ("greedy cached", "greedy cached XLA", "greedy uncached", "beam 4 cached", "beam 4 cached XLA")
+PEER_METHODS = ("keras-hub greedy", "keras-hub greedy XLA")
+flags.DEFINE_bool("keras_hub", True, "Also time keras-hub's GreedySampler on its decoder of the same size "
+                  "(bench/peers/keras_hub_transformer.py; needs the bench extra).")
 
 
 def main(argv):
@@ -51,7 +55,18 @@ def main(argv):
 
         return wrapped
 
+    peer = None
+    if FLAGS.keras_hub:
+        sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+        from bench.peers.dims import TransformerDims
+        from bench.peers.keras_hub_transformer import KerasHubTransformer, keras_hub_greedy_fn
+
+        peer = KerasHubTransformer(TransformerDims.from_hparams(hparams, FLAGS.vocab_size))
+        peer(tf.ones([1, 2], tf.int64), tf.ones([1, 2], tf.int64))
+
     def search_fn(method: str, length: int):
+        if method.startswith("keras-hub"):
+            return keras_hub_greedy_fn(peer, length, jit_compile="XLA" in method)
         beam = 4 if method.startswith("beam") else 1
         make_step = decoding.uncached_step_fn if "uncached" in method else decoding.cached_step_fn
 
@@ -75,14 +90,16 @@ def main(argv):
         inputs = rng.integers(2, FLAGS.vocab_size, size=(batch_size, FLAGS.input_length)).astype(np.int32)
         inputs[:, -1] = eos
         for length in map(int, FLAGS.output_lengths):
-            for method in METHODS:
+            for method in METHODS + (PEER_METHODS if peer is not None else ()):
                 search = search_fn(method, length)
-                ids, _ = search(inputs)  # trace and warm up
-                assert ids.shape[-1] == length and np.all(ids.numpy() != 0), "EOS should be suppressed"
+                ids = tf.nest.flatten(search(inputs))[0]  # trace and warm up
+                assert ids.shape[-1] == length, f"{method}: {ids.shape[-1]} ids, expected {length}"
+                if peer is None or not method.startswith("keras-hub"):
+                    assert np.all(ids.numpy() != 0), "EOS should be suppressed"
                 times = []
                 for _ in range(FLAGS.repeats):
                     start = time.perf_counter()
-                    search(inputs)[0].numpy()
+                    tf.nest.flatten(search(inputs))[0].numpy()
                     times.append(time.perf_counter() - start)
                 seconds = statistics.median(times)
                 row = dict(
