@@ -1,0 +1,129 @@
+"""Length generalisation on T2T's algorithmic problems: transformer_tiny is trained on each
+problem (sequences up to its train length L, with `t2t-trainer`), then its teacher-forced
+per-sequence accuracy (T2T's `accuracy_per_sequence`: every target token right) is
+measured on fresh examples whose input length lies in (L/2, L], (L, 2L] and (5L, 10L].
+
+    python bench/algorithmic_table.py --train_steps=1500 --out=docs/results_algorithmic.json
+
+Writes JSON and a Markdown table (same name, `.md`), quoted in docs/results.md.
+"""
+
+import json
+import os
+import random
+import subprocess
+import sys
+import tempfile
+import time
+
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+
+from absl import app, flags  # noqa: E402
+
+PROBLEMS = (
+    "algorithmic_identity_binary40",
+    "algorithmic_reverse_binary40",
+    "algorithmic_reverse_decimal40",
+    "algorithmic_addition_binary40",
+    "algorithmic_addition_decimal40",
+    "algorithmic_sort_problem",
+)
+LENGTH_BINS = (("L", 0.5, 1.0), ("2L", 1.0, 2.0), ("10L", 5.0, 10.0))
+
+flags.DEFINE_list("problems", list(PROBLEMS), "Problems to train and measure.")
+flags.DEFINE_string("hparams_set", "transformer_tiny", "Model size.")
+flags.DEFINE_string("hparams", "batch_size=2048,learning_rate_warmup_steps=500", "Overrides.")
+flags.DEFINE_integer("train_steps", 1500, "Steps per problem.")
+flags.DEFINE_integer("examples", 200, "Eval examples per length bin.")
+flags.DEFINE_string("work_dir", None, "Data and runs (default: a temporary directory).")
+flags.DEFINE_string("out", "docs/results_algorithmic.json", "Where the results are written.")
+FLAGS = flags.FLAGS
+
+
+def examples_in_bin(problem, low: int, high: int, count: int, seed: int) -> list[tuple[list[int], list[int]]]:
+    """`count` examples of `problem` whose input length is in `(low, high]`, as model ids
+    (symbols shifted past the reserved ids, EOS appended)."""
+    from t2t_lite.problems.vocabulary import EOS_ID, NUM_RESERVED_IDS
+
+    rng = random.Random(seed)
+    found = []
+    while len(found) < count:
+        for inputs, targets in problem.generator(rng, high, 1000):
+            if low < len(inputs) <= high:
+                shift = lambda symbols: [s + NUM_RESERVED_IDS for s in symbols] + [EOS_ID]  # noqa: E731
+                found.append((shift(inputs), shift(targets)))
+                if len(found) == count:
+                    break
+    return found
+
+
+def sequence_accuracy(model, examples, label_smoothing: float) -> float:
+    import numpy as np
+    import tensorflow as tf
+
+    from t2t_lite.training.metrics import finish_metrics, metric_sums
+
+    def padded(rows):
+        width = max(len(r) for r in rows)
+        return np.array([r + [0] * (width - len(r)) for r in rows], np.int64)
+
+    sums = None
+    for start in range(0, len(examples), 32):
+        chunk = examples[start : start + 32]
+        batch = {"inputs": tf.constant(padded([e[0] for e in chunk])), "targets": tf.constant(padded([e[1] for e in chunk]))}
+        logits = model(batch, training=False)
+        values = metric_sums(batch["targets"], logits, label_smoothing)
+        sums = values if sums is None else {k: sums[k] + values[k] for k in sums}
+    return finish_metrics(sums)["accuracy_per_sequence"]
+
+
+def main(argv):
+    del argv
+    from t2t_lite import models
+    from t2t_lite.problems import get_problem
+
+    work_dir = FLAGS.work_dir or tempfile.mkdtemp(prefix="t2t_algorithmic_")
+    trainer = os.path.join(os.path.dirname(sys.executable), "t2t-trainer")
+    rows = []
+    for name in FLAGS.problems:
+        problem = get_problem(name)
+        length = problem.train_length
+        output_dir = os.path.join(work_dir, name)
+        start = time.monotonic()
+        subprocess.run(
+            [trainer, f"--problem={name}", f"--hparams_set={FLAGS.hparams_set}",
+             f"--hparams={FLAGS.hparams},max_length={length + 1}", f"--data_dir={work_dir}/data",
+             f"--tmp_dir={work_dir}/tmp", "--generate_data", f"--output_dir={output_dir}",
+             f"--train_steps={FLAGS.train_steps}", f"--local_eval_frequency={FLAGS.train_steps}",
+             "--schedule=train", "--log_step_count_steps=250"],
+            check=True,
+        )
+        seconds = time.monotonic() - start
+        hparams = models.load_run_hparams(output_dir)
+        model = models.load_trained_model(hparams, models.find_checkpoint(output_dir))
+        row = {"problem": name, "train_length": length, "train_steps": FLAGS.train_steps, "train_seconds": round(seconds)}
+        for label, low, high in LENGTH_BINS:
+            examples = examples_in_bin(problem, int(low * length), int(high * length), FLAGS.examples, seed=7)
+            row[label] = sequence_accuracy(model, examples, hparams.label_smoothing)
+        rows.append(row)
+        print(json.dumps(row), flush=True)
+    result = {"hparams_set": FLAGS.hparams_set, "hparams": FLAGS.hparams, "examples_per_bin": FLAGS.examples, "rows": rows}
+    lines = [
+        f"Teacher-forced per-sequence accuracy of {FLAGS.hparams_set} ({FLAGS.hparams}), "
+        f"{FLAGS.train_steps} steps per problem, {FLAGS.examples} fresh examples per input-length bin.",
+        "",
+        "| problem | train length L | (L/2, L] | (L, 2L] | (5L, 10L] | training time |",
+        "|---|---:|---:|---:|---:|---:|",
+    ]
+    for r in rows:
+        lines.append(f"| {r['problem']} | {r['train_length']} | {r['L']:.1%} | {r['2L']:.1%} | {r['10L']:.1%} | {r['train_seconds']} s |")
+    for path, text in ((FLAGS.out, json.dumps(result, indent=2) + "\n"), (os.path.splitext(FLAGS.out)[0] + ".md", "\n".join(lines) + "\n")):
+        os.makedirs(os.path.dirname(path) or ".", exist_ok=True)
+        with open(path + ".tmp", "w") as f:
+            f.write(text)
+        os.replace(path + ".tmp", path)
+    print("\n".join(lines))
+
+
+if __name__ == "__main__":
+    app.run(main)
