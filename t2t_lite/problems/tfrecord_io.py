@@ -7,9 +7,12 @@ input pipeline's file pattern never matches a partial shard.
 
 import os
 import random
+import re
 from collections.abc import Iterable
 
 import tensorflow as tf
+
+from t2t_lite.errors import DataError
 
 TMP_PREFIX = ".incomplete-"
 FEATURES = ("inputs", "targets")
@@ -37,7 +40,9 @@ def serialize_example(inputs: list[int], targets: list[int]) -> bytes:
         name: tf.train.Feature(int64_list=tf.train.Int64List(value=ids))
         for name, ids in zip(FEATURES, (inputs, targets))
     }
-    return tf.train.Example(features=tf.train.Features(feature=feature)).SerializeToString()
+    # deterministic=True: protobuf may write map entries (the features) in any order, and
+    # the same seed must give byte-identical files.
+    return tf.train.Example(features=tf.train.Features(feature=feature)).SerializeToString(deterministic=True)
 
 
 def parse_example(serialized: tf.Tensor) -> dict[str, tf.Tensor]:
@@ -80,3 +85,46 @@ def remove_stale_temporaries(data_dir: str, dataset_name: str) -> None:
     for pattern in (f"{TMP_PREFIX}{dataset_name}-*", f"{TMP_PREFIX}vocab.{dataset_name}.*"):
         for path in tf.io.gfile.glob(os.path.join(data_dir, pattern)):
             tf.io.gfile.remove(path)
+
+
+_CORRUPTION = re.compile(r"(corrupted|truncated) record at \d+")
+
+
+def scan_records(path: str, batch: int = 1024) -> tuple[int, str | None]:
+    """`(records readable from the start of path, why reading stopped early or None)`.
+
+    TFRecord readers cannot resynchronize after a bad length or checksum, so whatever
+    follows the first corrupt record of a file is unreadable too.
+    """
+    count = 0
+    try:
+        for records in tf.data.TFRecordDataset(path).batch(batch):
+            count += int(records.shape[0])
+        return count, None
+    except tf.errors.DataLossError:
+        pass
+    # Count the last, partial batch one record at a time.
+    try:
+        for _ in tf.data.TFRecordDataset(path).skip(count):
+            count += 1
+    except tf.errors.DataLossError as error:
+        found = _CORRUPTION.search(str(error))
+        return count, found.group(0) if found else str(error).splitlines()[0]
+    return count, None
+
+
+def corruption_error(paths: list[str]) -> DataError:
+    """A `DataError` naming each corrupt file among `paths` (read to find them), and how
+    to recover."""
+    bad = []
+    for path in paths:
+        count, problem = scan_records(path)
+        if problem is not None:
+            bad.append(f"{path}: {problem} (after {count} readable records)")
+    if not bad:
+        return DataError(f"a TFRecord file among {len(paths)} became unreadable while being read: {paths}")
+    return DataError(
+        "corrupt TFRecord file: " + "; ".join(bad) + ". Regenerate the data (t2t-datagen "
+        "--problem=... after deleting the file), or pass --skip_corrupt_records to train "
+        "on the records before the damage."
+    )
