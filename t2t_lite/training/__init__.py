@@ -7,7 +7,7 @@ from t2t_lite.training.optimizer import ReplicaSummedAdam, make_optimizer
 from t2t_lite.training.run_dir import RunDirError, check_output_dir, hparams_differences, write_run_files
 from t2t_lite.training.steps import EvalStep, TrainStep
 from t2t_lite.training.strategy import STRATEGIES, StrategyError, make_strategy, split_cpu
-from t2t_lite.training.trainer import MIXED_PRECISION, Trainer, TrainerOptions
+from t2t_lite.training.trainer import MIXED_PRECISION, NonFiniteLossError, Trainer, TrainerOptions
 
 __all__ = [
     "MIXED_PRECISION",
@@ -18,6 +18,7 @@ __all__ = [
     "StrategyError",
     "T2TLearningRateSchedule",
     "TrainStep",
+    "NonFiniteLossError",
     "Trainer",
     "TrainerOptions",
     "check_output_dir",

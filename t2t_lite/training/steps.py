@@ -10,6 +10,15 @@ from t2t_lite.training.metrics import metric_sums
 PAD_ID = 0
 
 
+def _zero_unless(finite: tf.Tensor, gradient):
+    """`gradient`, or zeros in its place when `finite` is False (NaN * 0 is NaN, so a
+    select, not a product); IndexedSlices stay sparse."""
+    if isinstance(gradient, tf.IndexedSlices):
+        values = tf.where(finite, gradient.values, tf.zeros_like(gradient.values))
+        return tf.IndexedSlices(values, gradient.indices, gradient.dense_shape)
+    return tf.where(finite, gradient, tf.zeros_like(gradient))
+
+
 class TrainStep:
     """One update from the next batch of each replica.
 
@@ -28,6 +37,14 @@ class TrainStep:
 
     Call: `step(iterator)` with an iterator over a distributed dataset ->
       `(loss_sum, target_tokens)` summed over replicas, float32 scalars.
+
+    `stop_request` (set by the trainer on SIGTERM) is summed over all replicas in the
+    step; `stop_agreed` then tells every worker that some worker asked to stop.
+
+    A step whose global loss (or, without loss scaling, gradient) is NaN or Inf applies
+    zero gradients, so the weights stay finite, and the first such step number is kept
+    in `first_nonfinite_step` (-1 while none was seen). The trainer reads it before it
+    logs or saves, without a host sync on every step.
     """
 
     def __init__(
@@ -49,6 +66,14 @@ class TrainStep:
             if jit_compile
             else self._loss_and_gradients
         )
+        # Loss scaling meets overflowing gradients by design (it skips those updates and
+        # lowers the scale); only a non-finite loss is an error then.
+        self._loss_scaled = isinstance(optimizer, keras.optimizers.LossScaleOptimizer)
+        self.first_nonfinite_step = tf.Variable(-1, dtype=tf.int64, trainable=False, name="first_nonfinite_step")
+        # Stop requests (SIGTERM) of this worker, and whether any worker made one, as
+        # agreed in the last step: synchronous workers must stop after the same step.
+        self.stop_request = tf.Variable(0.0, trainable=False, name="stop_request")
+        self.stop_agreed = tf.Variable(False, trainable=False, name="stop_agreed")
 
     def _loss_and_gradients(self, batch, global_tokens):
         variables = self.model.trainable_variables
@@ -59,17 +84,30 @@ class TrainStep:
             scaled_loss = self.optimizer.scale_loss(loss)
         return loss_sum, tape.gradient(scaled_loss, variables)
 
-    def replica_step(self, batch):
+    def replica_step(self, batch, stop_request):
         context = tf.distribute.get_replica_context()
         local_tokens = tf.reduce_sum(tf.cast(tf.not_equal(batch["targets"], PAD_ID), tf.float32))
-        global_tokens = context.all_reduce(tf.distribute.ReduceOp.SUM, local_tokens)
-        loss_sum, gradients = self._gradients(batch, global_tokens)
-        gradients = context.all_reduce(tf.distribute.ReduceOp.SUM, gradients)
+        # One collective for the token count and the workers' stop requests.
+        totals = context.all_reduce(tf.distribute.ReduceOp.SUM, tf.stack([local_tokens, stop_request]))
+        loss_sum, gradients = self._gradients(batch, totals[0])
+        *gradients, global_loss = context.all_reduce(tf.distribute.ReduceOp.SUM, [*gradients, loss_sum])
+        finite = tf.math.is_finite(global_loss)
+        if not self._loss_scaled:
+            finite &= tf.math.is_finite(tf.linalg.global_norm(gradients))
+        gradients = [_zero_unless(finite, g) for g in gradients]
         self.optimizer.apply(gradients, self.model.trainable_variables)
-        return loss_sum, local_tokens
+        return loss_sum, local_tokens, tf.logical_not(finite), totals[1] > 0
 
     def _step(self, distributed_batch):
-        loss_sum, tokens = self.strategy.run(self.replica_step, args=(distributed_batch,))
+        loss_sum, tokens, nonfinite, stop = self.strategy.run(
+            self.replica_step, args=(distributed_batch, self.stop_request.read_value())
+        )
+        # Both flags come from all-reduced values: every replica holds the same verdict.
+        nonfinite, stop = (self.strategy.experimental_local_results(x)[0] for x in (nonfinite, stop))
+        step = tf.cast(self.optimizer.iterations, tf.int64)  # already counts this update
+        first_bad = nonfinite & (self.first_nonfinite_step < 0)
+        self.first_nonfinite_step.assign(tf.where(first_bad, step, self.first_nonfinite_step))
+        self.stop_agreed.assign(stop)
         reduce = self.strategy.reduce
         return reduce("SUM", loss_sum, axis=None), reduce("SUM", tokens, axis=None)
 
