@@ -38,3 +38,20 @@ def restore_model_weights(model, path: str) -> None:
     (optimizer variables in the file are ignored). Raises `AssertionError` or
     `ValueError` if the file does not hold every weight of `model` with its shape."""
     make_checkpoint(model).read(path).assert_existing_objects_matched().expect_partial()
+
+
+def damaged_checkpoint_file(path: str, error: Exception) -> str | None:
+    """For an `error` met while restoring `path`: the file at fault if the checkpoint
+    cannot be read (its index, else its data), or None if it reads but does not fit."""
+    # IndexError: TensorFlow's reader raises it for a data file cut short.
+    unreadable = isinstance(
+        error, (tf.errors.DataLossError, tf.errors.NotFoundError, tf.errors.OutOfRangeError, IndexError)
+    )
+    try:
+        tf.train.list_variables(path)
+    except (tf.errors.OpError, ValueError):
+        return f"{path}.index"
+    if not unreadable:
+        return None
+    shards = sorted(tf.io.gfile.glob(f"{path}.data-*"))
+    return " or ".join(shards) if shards else f"{path}.data-00000-of-00001"

@@ -8,7 +8,7 @@ import tensorflow as tf
 
 from t2t_lite.errors import T2TLiteError
 from t2t_lite.hparams import HParams, HParamsError
-from t2t_lite.models.checkpoint import restore_model_weights
+from t2t_lite.models.checkpoint import damaged_checkpoint_file, restore_model_weights
 from t2t_lite.models.transformer import Transformer
 
 HPARAMS_FILE = "hparams.json"
@@ -61,6 +61,13 @@ def find_checkpoint(path: str) -> str:
     if tf.io.gfile.isdir(path):
         latest = tf.train.latest_checkpoint(path)
         if latest is None:
+            state = tf.train.get_checkpoint_state(path)
+            if state is not None and state.model_checkpoint_path:
+                named = os.path.join(path, os.path.basename(state.model_checkpoint_path))
+                raise CheckpointError(
+                    f"the latest checkpoint named in {os.path.join(path, 'checkpoint')}, {named}, is missing "
+                    f"({named}.index not found); pass --checkpoint_path=<an earlier checkpoint>"
+                )
             raise CheckpointError(f"no checkpoint in {path}")
         return latest
     if not tf.io.gfile.exists(f"{path}.index"):
@@ -79,6 +86,15 @@ def load_weights(model: Transformer, checkpoint_path: str) -> None:
     """`restore_model_weights`, with a `CheckpointError` naming the file on failure."""
     try:
         restore_model_weights(model, checkpoint_path)
-    except (AssertionError, ValueError, tf.errors.OpError) as error:
-        first_line = str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
-        raise CheckpointError(f"cannot load {checkpoint_path} into this model: {first_line}") from None
+    except (AssertionError, ValueError, IndexError, tf.errors.OpError) as error:
+        damaged = damaged_checkpoint_file(checkpoint_path, error)
+        if damaged is not None:
+            raise CheckpointError(
+                f"cannot read checkpoint {checkpoint_path}: {damaged} is missing or corrupt "
+                f"({_first_line(error)}); pass --checkpoint_path=<an earlier checkpoint>"
+            ) from None
+        raise CheckpointError(f"cannot load {checkpoint_path} into this model: {_first_line(error)}") from None
+
+
+def _first_line(error: Exception) -> str:
+    return str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__

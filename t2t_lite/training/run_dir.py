@@ -45,7 +45,10 @@ def check_output_dir(output_dir: str, hparams: HParams) -> bool:
     differing value), cannot be read, or is missing beside a checkpoint.
     """
     path = os.path.join(output_dir, HPARAMS_FILE)
-    has_checkpoint = tf.train.latest_checkpoint(output_dir) is not None
+    # Any checkpoint counts: the trainer falls back past a missing or corrupt latest one.
+    has_checkpoint = tf.train.latest_checkpoint(output_dir) is not None or bool(
+        tf.io.gfile.glob(os.path.join(output_dir, "ckpt-*.index"))
+    )
     if not tf.io.gfile.exists(path):
         if has_checkpoint:
             raise RunDirError(

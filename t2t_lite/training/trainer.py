@@ -13,6 +13,7 @@ import tensorflow as tf
 from absl import logging
 from tensorflow.core.framework import summary_pb2
 
+from t2t_lite.errors import T2TLiteError
 from t2t_lite.hparams import HParams
 from t2t_lite.models.checkpoint import make_checkpoint, restore_model_weights
 from t2t_lite.models.trained_model import model_from_hparams
@@ -21,6 +22,7 @@ from t2t_lite.training.learning_rate import T2TLearningRateSchedule
 from t2t_lite.training.metrics import METRIC_SUM_NAMES, finish_metrics
 from t2t_lite.training.optimizer import make_optimizer
 from t2t_lite.training.preemption import SigtermFlag
+from t2t_lite.training.run_checkpoints import RunCheckpoints
 from t2t_lite.training.run_dir import RunDirError
 from t2t_lite.training.steps import EvalStep, TrainStep
 from t2t_lite.training.strategy import is_chief
@@ -29,6 +31,10 @@ MIXED_PRECISION = ("none", "mixed_float16", "mixed_bfloat16")
 _SCALAR_METADATA = summary_pb2.SummaryMetadata(
     plugin_data=summary_pb2.SummaryMetadata.PluginData(plugin_name="scalars")
 ).SerializeToString()
+
+
+class NonFiniteLossError(T2TLiteError):
+    """Training diverged: a step's loss was NaN or Inf."""
 
 
 @dataclasses.dataclass
@@ -43,6 +49,9 @@ class TrainerOptions:
       seed: shuffling seed (offset by the step on resume, so data is not replayed).
       mixed_precision: one of `MIXED_PRECISION`.
       xla: jit-compile the forward and backward pass (batches then have static shapes).
+      skip_corrupt_records: train and evaluate on the records before the first corrupt
+        one of each file, logging what is skipped; otherwise a corrupt file is an error
+        that names it.
     """
 
     eval_steps: int = 100
@@ -52,6 +61,7 @@ class TrainerOptions:
     seed: int = 0
     mixed_precision: str = "none"
     xla: bool = False
+    skip_corrupt_records: bool = False
 
 
 class Trainer:
@@ -97,10 +107,13 @@ class Trainer:
             self.checkpoint = make_checkpoint(self.model, self.optimizer)
         self.schedule = T2TLearningRateSchedule.from_hparams(hparams)
         self._checkpoint_dir = output_dir if self.is_chief else tempfile.mkdtemp(prefix="t2t_worker_ckpt_")
-        self.manager = tf.train.CheckpointManager(
-            self.checkpoint, self._checkpoint_dir, max_to_keep=self.options.keep_checkpoint_max
+        self.checkpoints = RunCheckpoints(
+            self.checkpoint, output_dir, self._checkpoint_dir, self.options.keep_checkpoint_max
         )
-        self.restored_from = self._restore()
+        self.manager = self.checkpoints.manager
+        self.restored_from = self.checkpoints.restore_newest_readable()
+        if self.restored_from:
+            logging.info("resumed from %s at step %d", self.restored_from, self.step)
         self.train_step = TrainStep(
             self.model, self.optimizer, strategy, hparams.label_smoothing, jit_compile=self.options.xla
         )
@@ -108,20 +121,6 @@ class Trainer:
         self._writers = {}
 
     # -- checkpoints --------------------------------------------------------------------
-    def _restore(self) -> str | None:
-        latest = tf.train.latest_checkpoint(self.output_dir)
-        if latest is None:
-            return None
-        try:
-            self.checkpoint.restore(latest).assert_existing_objects_matched()
-        except (AssertionError, ValueError, tf.errors.OpError) as error:
-            raise RunDirError(
-                f"cannot resume from {latest}: it is not a checkpoint of this model "
-                f"({str(error).splitlines()[0]}); use another --output_dir"
-            ) from None
-        logging.info("resumed from %s at step %d", latest, self.step)
-        return latest
-
     def warm_start(self, path: str) -> None:
         """Initializes the model's weights (not the optimizer) from a checkpoint file or
         the latest checkpoint of a directory, as T2T's `--warm_start_from`."""
@@ -149,7 +148,7 @@ class Trainer:
         return float(sum(np.sum(np.asarray(v.numpy(), np.float64)) for v in self.model.weights))
 
     def save(self, step: int) -> None:
-        path = self.manager.save(checkpoint_number=step)
+        path = self.checkpoints.save(step)
         if self.is_chief:
             logging.info("saved checkpoint %s", path)
         else:
@@ -182,6 +181,7 @@ class Trainer:
                 seed=self.options.seed + start_step,
                 input_context=input_context,
                 static_shapes=self.static_shapes,
+                skip_corrupt_records=self.options.skip_corrupt_records,
             )
 
         return self.strategy.distribute_datasets_from_function(dataset_fn)
@@ -200,27 +200,59 @@ class Trainer:
         iterator = iter(self._train_dataset(step))
         window_loss, window_tokens, window_steps = 0.0, 0.0, 0
         window_start = time.monotonic()
+        multi_worker = isinstance(self.strategy, tf.distribute.MultiWorkerMirroredStrategy)
+        stop_requested = False
         with SigtermFlag() as sigterm:
             while step < train_steps:
-                loss_sum, tokens = self.train_step(iterator)
+                if sigterm.received and not stop_requested:
+                    self.train_step.stop_request.assign(1.0)  # voted on in the next step
+                    stop_requested = True
+                try:
+                    loss_sum, tokens = self.train_step(iterator)
+                except tf.errors.DataLossError:
+                    raise self.problem.corruption_error(self.data_dir, "train") from None
                 step += 1
                 window_loss += loss_sum
                 window_tokens += tokens
                 window_steps += 1
-                if step % options.log_step_count_steps == 0 or step == train_steps:
+                # Workers of a synchronous job must all stop after the same step (saving
+                # is collective), so they follow the vote rather than their own signal.
+                stopping = bool(self.train_step.stop_agreed.numpy()) if multi_worker else sigterm.received
+                must_log = step % options.log_step_count_steps == 0 or step == train_steps
+                must_save = stopping or step % options.local_eval_frequency == 0 or step == train_steps
+                if must_log or must_save:
+                    self._stop_if_nonfinite(step)
+                if must_log:
                     self._log_progress(step, train_steps, window_loss, window_tokens, window_steps, window_start)
                     window_loss, window_tokens, window_steps = 0.0, 0.0, 0
                     window_start = time.monotonic()
-                if sigterm.received:
-                    logging.warning("SIGTERM at step %d: saving a checkpoint and stopping", step)
+                if stopping:
+                    logging.warning(
+                        "SIGTERM %s: saving a checkpoint at step %d and stopping",
+                        "received" if sigterm.received else "received by another worker", step,
+                    )
                     self.save(step)
                     return "preempted"
-                if step % options.local_eval_frequency == 0 or step == train_steps:
+                if must_save:
                     self.save(step)
                     if evaluate:
                         self.evaluate(step)
         logging.info("step %d: weights fingerprint %.12g", step, self.weights_fingerprint())
         return "done"
+
+    def _stop_if_nonfinite(self, step: int) -> None:
+        """Raises `NonFiniteLossError` if some step since the start had a NaN or Inf loss
+        (those steps changed nothing, and nothing was saved after them)."""
+        first = int(self.train_step.first_nonfinite_step.numpy())
+        if first < 0:
+            return
+        latest = self.manager.latest_checkpoint
+        raise NonFiniteLossError(
+            f"the loss became NaN or Inf at step {first}; stopped at step {step} without saving. "
+            f"The latest checkpoint ({latest or 'none yet'}) is from before it. Lower the learning "
+            "rate (learning_rate_constant, learning_rate_warmup_steps) or set clip_grad_norm in "
+            "--hparams, then rerun to resume from that checkpoint."
+        )
 
     def _log_progress(self, step, train_steps, loss_sum, tokens, steps, start) -> None:
         tokens = float(tokens)
@@ -240,15 +272,21 @@ class Trainer:
         """Metrics on the dev split (`eval_steps` batches, or all), logged, printed and
         written to `output_dir/eval`."""
         step = self.step if step is None else step
-        dataset = self.problem.dataset("eval", self.data_dir, self.hparams, seed=self.options.seed)
+        dataset = self.problem.dataset(
+            "eval", self.data_dir, self.hparams, seed=self.options.seed,
+            skip_corrupt_records=self.options.skip_corrupt_records,
+        )
         if self.options.eval_steps:
             dataset = dataset.take(self.options.eval_steps)
         sums = {name: tf.constant(0.0) for name in METRIC_SUM_NAMES}
         batches = 0
-        for batch in dataset:
-            for name, value in self.eval_step(batch).items():
-                sums[name] += value
-            batches += 1
+        try:
+            for batch in dataset:
+                for name, value in self.eval_step(batch).items():
+                    sums[name] += value
+                batches += 1
+        except tf.errors.DataLossError:
+            raise self.problem.corruption_error(self.data_dir, "dev") from None
         metrics = finish_metrics(sums)
         text = ", ".join(f"{name} {value:.4f}" for name, value in metrics.items())
         print(f"eval at step {step} ({batches} batches, {int(sums['sequences'])} sequences): {text}", flush=True)

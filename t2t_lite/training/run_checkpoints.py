@@ -1,0 +1,96 @@
+"""The checkpoints of a training run: resuming from the newest one that can be read, and
+saving with an error that says what is left when a write fails."""
+
+import os
+
+import tensorflow as tf
+from absl import logging
+
+from t2t_lite.models.checkpoint import damaged_checkpoint_file
+from t2t_lite.training.run_dir import RunDirError
+
+
+def checkpoint_candidates(directory: str) -> list[str]:
+    """Checkpoint prefixes in `directory`, newest first: those its `checkpoint` file lists
+    (even if their files are gone) and those with an index file."""
+    state = tf.train.get_checkpoint_state(directory)
+    listed = list(state.all_model_checkpoint_paths) if state else []
+    found = [path[: -len(".index")] for path in tf.io.gfile.glob(os.path.join(directory, "ckpt-*.index"))]
+    prefixes = {os.path.join(directory, os.path.basename(path)) for path in listed + found}
+
+    def number(prefix: str) -> int:
+        suffix = prefix.rsplit("-", 1)[-1]
+        return int(suffix) if suffix.isdigit() else -1
+
+    return sorted(prefixes, key=number, reverse=True)
+
+
+def _first_line(error: Exception) -> str:
+    return str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
+
+
+class RunCheckpoints:
+    """Restores and saves `checkpoint` (model, optimizer, step) for a run.
+
+    Args:
+      checkpoint: from `models.make_checkpoint`.
+      run_dir: the run's `--output_dir`, where checkpoints are restored from.
+      save_dir: where this process saves (the run dir, or a worker's scratch directory).
+      max_to_keep: checkpoints kept in `save_dir`.
+    """
+
+    def __init__(self, checkpoint: tf.train.Checkpoint, run_dir: str, save_dir: str, max_to_keep: int):
+        self.checkpoint = checkpoint
+        self.run_dir = run_dir
+        self.save_dir = save_dir
+        self.manager = tf.train.CheckpointManager(checkpoint, save_dir, max_to_keep=max_to_keep)
+
+    def restore_newest_readable(self) -> str | None:
+        """Restores the newest readable checkpoint of the run, if any, and returns it.
+
+        A checkpoint whose files are missing or corrupt is skipped with a warning for the
+        one before it (the run then repeats the steps in between). A checkpoint of another
+        model is an error, as is a run whose checkpoints are all unreadable.
+        """
+        unreadable = []
+        for path in checkpoint_candidates(self.run_dir):
+            try:
+                self.checkpoint.restore(path).assert_existing_objects_matched()
+            except (AssertionError, ValueError, IndexError, tf.errors.OpError) as error:
+                damaged = damaged_checkpoint_file(path, error)
+                if damaged is None:
+                    raise RunDirError(
+                        f"cannot resume from {path}: it is not a checkpoint of this model "
+                        f"({_first_line(error)}); use another --output_dir"
+                    ) from None
+                reason = f"{damaged}: {_first_line(error)}"
+                logging.warning("checkpoint %s cannot be read (%s); trying the one before it", path, reason)
+                unreadable.append(f"{path} ({reason})")
+                continue
+            if unreadable:
+                logging.warning(
+                    "resuming from %s, the newest readable checkpoint, instead of %s", path, "; ".join(unreadable)
+                )
+            return path
+        if unreadable:
+            raise RunDirError(
+                f"no checkpoint in {self.run_dir} can be read: {'; '.join(unreadable)}. Restore "
+                "the files from a backup, or delete them to start again from step 0"
+            )
+        return None
+
+    def save(self, step: int) -> str:
+        """Saves as `ckpt-<step>`; a failed write (a full disk) is a `RunDirError` that
+        says the earlier checkpoints are intact."""
+        previous = self.manager.latest_checkpoint
+        try:
+            return self.manager.save(checkpoint_number=step)
+        except (tf.errors.OpError, OSError) as error:
+            # TensorFlow writes under temporary names and renames last, so the earlier
+            # checkpoints and the `checkpoint` index are as they were; drop the leftovers.
+            for leftover in tf.io.gfile.glob(os.path.join(self.save_dir, f"ckpt-{step}_temp*")):
+                tf.io.gfile.rmtree(leftover) if tf.io.gfile.isdir(leftover) else tf.io.gfile.remove(leftover)
+            raise RunDirError(
+                f"could not write checkpoint ckpt-{step} in {self.save_dir} ({_first_line(error)}); "
+                f"the latest checkpoint ({previous or 'none yet'}) is intact: free space and rerun to resume"
+            ) from None
