@@ -41,6 +41,11 @@ flags.DEFINE_integer(
 flags.DEFINE_string("tpu", None, "TPU name or grpc:// address for --distribution_strategy=tpu.")
 flags.DEFINE_enum("mixed_precision", "none", ["none", "mixed_float16", "mixed_bfloat16"], "Keras dtype policy.")
 flags.DEFINE_bool("xla", False, "jit-compile the train step (batches are padded to their bucket length).")
+flags.DEFINE_bool(
+    "skip_corrupt_records", False,
+    "Read past damaged TFRecord shards: use each file's records before its first corrupt one, "
+    "logging what is skipped (default: a damaged shard is an error that names it).",
+)
 flags.DEFINE_string("t2t_usr_dir", None, "Directory of a Python module that registers more problems.")
 FLAGS = flags.FLAGS
 
@@ -102,6 +107,7 @@ def main(argv):
         seed=FLAGS.random_seed,
         mixed_precision=FLAGS.mixed_precision,
         xla=FLAGS.xla,
+        skip_corrupt_records=FLAGS.skip_corrupt_records,
     )
     trainer = training.Trainer(problem, hparams, data_dir, output_dir, strategy, options)
     if FLAGS.warm_start_from and not resuming:

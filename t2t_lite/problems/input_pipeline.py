@@ -2,9 +2,10 @@
 length, where the batch size counts tokens, as T2T's `data_reader` batches."""
 
 import tensorflow as tf
+from absl import logging
 
 from t2t_lite.errors import DataError
-from t2t_lite.problems.tfrecord_io import parse_example
+from t2t_lite.problems.tfrecord_io import parse_example, scan_records
 
 
 def bucket_boundaries(max_length: int, min_length: int = 8, length_bucket_step: float = 1.1) -> list[int]:
@@ -31,6 +32,19 @@ def example_length(example: dict) -> tf.Tensor:
     )
 
 
+def _read_file(path: tf.Tensor, count: tf.Tensor) -> tf.data.Dataset:
+    return tf.data.TFRecordDataset(path).take(count)
+
+
+def readable_records(path: str) -> int:
+    """Records of `path` before its first corrupt one (all of them if none), with a
+    warning that names the file and what is skipped."""
+    count, problem = scan_records(path)
+    if problem is not None:
+        logging.warning("--skip_corrupt_records: %s: %s; using its first %d records and skipping the rest", path, problem, count)
+    return count
+
+
 def make_dataset(
     file_pattern: str,
     training: bool,
@@ -44,6 +58,7 @@ def make_dataset(
     seed: int | None = None,
     input_context: tf.distribute.InputContext | None = None,
     static_shapes: bool = False,
+    skip_corrupt_records: bool = False,
 ) -> tf.data.Dataset:
     """Batches of `{"inputs": [b, n], "targets": [b, m]}` int64, padded with 0.
 
@@ -60,6 +75,9 @@ def make_dataset(
       shuffle_buffer: examples in the shuffle buffer (training).
       seed: shuffling seed.
       input_context: from `tf.distribute`; each input pipeline reads its share of files.
+      skip_corrupt_records: read each file first and use only the records before its
+        first corrupt one, logging what is skipped. Otherwise a corrupt record stops
+        reading with `tf.errors.DataLossError` (see `tfrecord_io.corruption_error`).
       static_shapes: pad every batch to its bucket's longest length and drop partial
         batches, so XLA and TPUs compile one program per bucket rather than one per
         length; examples longer than `max_length` are then always dropped.
@@ -67,7 +85,10 @@ def make_dataset(
     files = sorted(tf.io.gfile.glob(file_pattern))
     if not files:
         raise DataError(f"no data files match {file_pattern}; run t2t-datagen for this problem first")
-    dataset = tf.data.Dataset.from_tensor_slices(files)
+    counts = [-1] * len(files)  # take(-1): the whole file
+    if skip_corrupt_records:
+        counts = [readable_records(path) for path in files]
+    dataset = tf.data.Dataset.from_tensor_slices((files, tf.constant(counts, tf.int64)))
     if input_context is not None and input_context.num_input_pipelines > 1:
         if len(files) < input_context.num_input_pipelines:
             raise DataError(
@@ -78,13 +99,13 @@ def make_dataset(
     if training:
         dataset = dataset.shuffle(len(files), seed=seed)
         dataset = dataset.interleave(
-            tf.data.TFRecordDataset,
+            _read_file,
             cycle_length=min(len(files), 8),
             num_parallel_calls=tf.data.AUTOTUNE,
             deterministic=False,
         )
     else:
-        dataset = tf.data.TFRecordDataset(dataset)
+        dataset = dataset.flat_map(_read_file)
     dataset = dataset.map(parse_example, num_parallel_calls=tf.data.AUTOTUNE, deterministic=not training)
     if reverse:
         dataset = dataset.map(lambda ex: {"inputs": ex["targets"], "targets": ex["inputs"]})

@@ -83,7 +83,20 @@ class Problem(abc.ABC):
         if not overwrite and self.is_generated(data_dir):
             logging.info("%s: data already in %s; skipping (--overwrite regenerates)", self.dataset_name, data_dir)
             return False
+        created = not tf.io.gfile.exists(data_dir)
         tf.io.gfile.makedirs(data_dir)
+        try:
+            self._generate(data_dir, tmp_dir, seed, max_cases, overwrite)
+        except BaseException:
+            # A failed run leaves the directory as it found it: no temporaries, and no
+            # empty --data_dir it created itself.
+            tfrecord_io.remove_stale_temporaries(data_dir, self.dataset_name)
+            if created and not tf.io.gfile.listdir(data_dir):
+                tf.io.gfile.rmtree(data_dir)
+            raise
+        return True
+
+    def _generate(self, data_dir: str, tmp_dir: str, seed: int, max_cases: int, overwrite: bool) -> None:
         tfrecord_io.remove_stale_temporaries(data_dir, self.dataset_name)
         written = self.prepare_vocabulary(data_dir, tmp_dir, seed, overwrite)
         for split in self.num_shards:
@@ -99,7 +112,6 @@ class Problem(abc.ABC):
             for old in tf.io.gfile.glob(tfrecord_io.file_pattern(data_dir, self.dataset_name, split)):
                 tf.io.gfile.remove(old)
         tfrecord_io.commit(written)
-        return True
 
     # -- reading ----------------------------------------------------------------------
     def dataset(
@@ -112,6 +124,7 @@ class Problem(abc.ABC):
         input_context: tf.distribute.InputContext | None = None,
         shuffle_buffer: int = 10_000,
         static_shapes: bool = False,
+        skip_corrupt_records: bool = False,
     ) -> tf.data.Dataset:
         """Batches for `mode` "train" (the train split, shuffled, repeated, long examples
         dropped) or "eval" (the dev split by default, in order, once, nothing dropped).
@@ -138,7 +151,14 @@ class Problem(abc.ABC):
             seed=seed,
             input_context=input_context,
             static_shapes=static_shapes,
+            skip_corrupt_records=skip_corrupt_records,
         )
+
+    def corruption_error(self, data_dir: str, split: str) -> DataError:
+        """The `DataError` for a `tf.errors.DataLossError` met while reading `split`:
+        which of its files are corrupt, and where."""
+        pattern = tfrecord_io.file_pattern(data_dir, self.dataset_name, split)
+        return tfrecord_io.corruption_error(sorted(tf.io.gfile.glob(pattern)))
 
     def read_examples(self, data_dir: str, split: str = DEV) -> Iterator[tuple[list[int], list[int]]]:
         """`(inputs, targets)` ids of one split in file order, as the model sees them
@@ -147,10 +167,13 @@ class Problem(abc.ABC):
         if not paths:
             raise DataError(f"--data_dir={data_dir} has no {split} files of {self.name}")
         for path in paths:
-            for record in tf.data.TFRecordDataset(path):
-                example = tfrecord_io.parse_example(record)
-                inputs, targets = (example[name].numpy().tolist() for name in ("inputs", "targets"))
-                yield (targets, inputs) if self.was_reversed else (inputs, targets)
+            try:
+                for record in tf.data.TFRecordDataset(path):
+                    example = tfrecord_io.parse_example(record)
+                    inputs, targets = (example[name].numpy().tolist() for name in ("inputs", "targets"))
+                    yield (targets, inputs) if self.was_reversed else (inputs, targets)
+            except tf.errors.DataLossError:
+                raise tfrecord_io.corruption_error([path]) from None
 
     def feature_vocabulary(self, data_dir: str) -> dict[str, Vocabulary]:
         """The vocabularies as the model sees the features (swapped for `_rev`)."""
