@@ -46,8 +46,12 @@ def main(argv):
         raise app.UsageError("--decode_interactive and --decode_from_file exclude each other")
 
     from t2t_lite import decoding
+    from t2t_lite.errors import DataError
     from t2t_lite.utils.text_lines import read_lines, write_lines_atomically
     from t2t_lite.utils.usr_dir import import_usr_dir
+
+    if FLAGS.decode_to_file and os.path.isdir(os.path.expanduser(FLAGS.decode_to_file)):
+        raise DataError(f"--decode_to_file={FLAGS.decode_to_file} is a directory; name a file to write")
 
     if FLAGS.t2t_usr_dir:
         import_usr_dir(FLAGS.t2t_usr_dir)

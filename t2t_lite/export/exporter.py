@@ -16,6 +16,21 @@ class ExportError(T2TLiteError):
     """A bad export directory or version."""
 
 
+def _writer_alive(temporary_name: str) -> bool:
+    """Whether the exporter process named in `.incomplete-<version>-<pid>` still runs
+    here (another exporter writing now; its temporary must be left alone)."""
+    pid = temporary_name.rsplit("-", 1)[-1]
+    if not pid.isdigit() or int(pid) == os.getpid():
+        return False
+    try:
+        os.kill(int(pid), 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
 def existing_versions(export_dir: str) -> list[int]:
     """The integer version directories under `export_dir`, ascending."""
     if not os.path.isdir(export_dir):
@@ -33,7 +48,7 @@ def export_versioned(module: tf.Module, signatures: dict, export_dir: str, versi
     os.makedirs(export_dir, exist_ok=True)
     # Temporaries of exporters that died mid-write (never a version: servers skip them).
     for name in os.listdir(export_dir):
-        if name.startswith(_TMP_PREFIX):
+        if name.startswith(_TMP_PREFIX) and not _writer_alive(name):
             shutil.rmtree(os.path.join(export_dir, name), ignore_errors=True)
     versions = existing_versions(export_dir)
     if version is None:
@@ -48,6 +63,12 @@ def export_versioned(module: tf.Module, signatures: dict, export_dir: str, versi
     try:
         tf.saved_model.save(module, tmp, signatures=signatures)
         os.rename(tmp, final)
+    except (tf.errors.OpError, OSError) as error:
+        reason = str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
+        raise ExportError(
+            f"could not write the SavedModel into {export_dir} ({reason}); no version was created "
+            f"and the versions already there ({', '.join(map(str, versions)) or 'none'}) are untouched"
+        ) from None
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
     return final

@@ -132,9 +132,15 @@ class IntegerSymbolVocabulary(Vocabulary):
         self.vocab_size = num_symbols + NUM_RESERVED_IDS
 
     def tf_encode(self, texts: tf.Tensor) -> tf.RaggedTensor:
+        """In-graph encoding for serving. Tokens that are not a symbol (words, signs,
+        numbers out of range, bytes that are not UTF-8) are dropped rather than failing
+        the whole request, so every row of a batch gets an answer."""
         tokens = tf.strings.split(tf.strings.strip(texts))
-        symbols = tf.strings.to_number(tokens, out_type=tf.int64)
-        return symbols + NUM_RESERVED_IDS
+        # At most 9 digits: to_number cannot overflow, and no symbol count is that large.
+        is_number = tf.strings.regex_full_match(tokens, "[0-9]{1,9}")
+        numbers = tf.strings.to_number(tf.where(is_number, tokens, "0"), out_type=tf.int64)
+        valid = is_number & (numbers < self.num_symbols)
+        return tf.ragged.boolean_mask(numbers, valid) + NUM_RESERVED_IDS
 
     def encode_batch(self, texts: list[str]) -> list[list[int]]:
         result = []
