@@ -20,6 +20,9 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
 from absl import app, flags  # noqa: E402
 
+sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+from bench.results_file import write_atomically, write_json  # noqa: E402
+
 PROBLEMS = (
     "algorithmic_identity_binary40",
     "algorithmic_reverse_binary40",
@@ -117,11 +120,8 @@ def main(argv):
     ]
     for r in rows:
         lines.append(f"| {r['problem']} | {r['train_length']} | {r['L']:.1%} | {r['2L']:.1%} | {r['10L']:.1%} | {r['train_seconds']} s |")
-    for path, text in ((FLAGS.out, json.dumps(result, indent=2) + "\n"), (os.path.splitext(FLAGS.out)[0] + ".md", "\n".join(lines) + "\n")):
-        os.makedirs(os.path.dirname(path) or ".", exist_ok=True)
-        with open(path + ".tmp", "w") as f:
-            f.write(text)
-        os.replace(path + ".tmp", path)
+    write_json(FLAGS.out, result)
+    write_atomically(os.path.splitext(FLAGS.out)[0] + ".md", "\n".join(lines) + "\n")
     print("\n".join(lines))
 
 

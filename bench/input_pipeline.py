@@ -10,12 +10,16 @@ import json
 import os
 import platform
 import statistics
+import sys
 import tempfile
 import time
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
 from absl import app, flags  # noqa: E402
+
+sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+from bench.results_file import write_json  # noqa: E402
 
 flags.DEFINE_string("tmp_dir", "../shared/data/multi30k", "Raw Multi30k files.")
 flags.DEFINE_string("data_dir", None, "Generated data (default: a temporary directory).")
@@ -66,11 +70,7 @@ def main(argv):
         "machine": f"{platform.machine()}, {os.cpu_count()} CPUs",
         "tensorflow": tf.__version__,
     }
-    os.makedirs(os.path.dirname(FLAGS.out) or ".", exist_ok=True)
-    with open(FLAGS.out + ".tmp", "w") as f:
-        json.dump(result, f, indent=2)
-        f.write("\n")
-    os.replace(FLAGS.out + ".tmp", FLAGS.out)
+    write_json(FLAGS.out, result)
     print(json.dumps(result, indent=2))
 
 

@@ -11,10 +11,14 @@ import glob
 import json
 import os
 import platform
+import sys
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
 from absl import app, flags  # noqa: E402
+
+sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+from bench.results_file import write_json  # noqa: E402
 
 flags.DEFINE_string("run_dir", None, "The t2t-trainer --output_dir.")
 flags.DEFINE_string("config", None, "The flagfile the run was trained with.")
@@ -121,11 +125,7 @@ def main(argv):
         "test_bleu": bleu_two_ways(hypotheses, references, FLAGS.target_language),
         "plot": FLAGS.plot,
     }
-    os.makedirs(os.path.dirname(FLAGS.out) or ".", exist_ok=True)
-    with open(FLAGS.out + ".tmp", "w") as f:
-        json.dump(result, f, indent=2)
-        f.write("\n")
-    os.replace(FLAGS.out + ".tmp", FLAGS.out)
+    write_json(FLAGS.out, result)
     print(json.dumps(result["test_bleu"], indent=2))
 
 

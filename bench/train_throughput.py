@@ -29,6 +29,8 @@ sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
 from absl import app, flags  # noqa: E402
 
+from bench.results_file import write_atomically  # noqa: E402
+
 flags.DEFINE_string("tmp_dir", "../shared/data/multi30k", "Raw Multi30k files.")
 flags.DEFINE_string("data_dir", None, "Generated data (default: a temporary directory).")
 flags.DEFINE_list("hparams_sets", ["transformer_tiny", "transformer_small"], "Model sizes.")
@@ -151,13 +153,6 @@ def markdown(result: dict) -> str:
         )
     lines += ["", f"Versions: {result['versions']}.", ""]
     return "\n".join(lines)
-
-
-def write_atomically(path: str, text: str) -> None:
-    os.makedirs(os.path.dirname(path) or ".", exist_ok=True)
-    with open(path + ".tmp", "w") as f:
-        f.write(text)
-    os.replace(path + ".tmp", path)
 
 
 def main(argv):
