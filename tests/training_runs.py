@@ -69,3 +69,12 @@ def directory_state(directory) -> dict:
             info = os.stat(path)
             state[path] = (info.st_size, info.st_mtime_ns)
     return state
+
+
+def generated_data(tmp_path_factory, seed: int, problem: str = PROBLEM):
+    """A fresh directory with `problem` generated in it (for module-scoped fixtures)."""
+    from t2t_lite.problems import get_problem
+
+    directory = tmp_path_factory.mktemp("data")
+    get_problem(problem).generate_data(str(directory), str(directory), seed=seed)
+    return directory
