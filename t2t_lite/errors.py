@@ -7,3 +7,10 @@ class T2TLiteError(Exception):
 
 class DataError(T2TLiteError, ValueError):
     """Bad or missing data: an unknown problem, a missing or corrupt file, a bad line."""
+
+
+def first_line(error: BaseException) -> str:
+    """The first non-empty line of an error's message (TF errors run to many lines), or its
+    class name when the message is empty, for embedding in a one-line report."""
+    text = str(error).strip()
+    return text.splitlines()[0] if text else type(error).__name__

@@ -7,7 +7,7 @@ import shutil
 
 import tensorflow as tf
 
-from t2t_lite.errors import T2TLiteError
+from t2t_lite.errors import T2TLiteError, first_line
 
 _TMP_PREFIX = ".incomplete-"
 
@@ -64,9 +64,8 @@ def export_versioned(module: tf.Module, signatures: dict, export_dir: str, versi
         tf.saved_model.save(module, tmp, signatures=signatures)
         os.rename(tmp, final)
     except (tf.errors.OpError, OSError) as error:
-        reason = str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
         raise ExportError(
-            f"could not write the SavedModel into {export_dir} ({reason}); no version was created "
+            f"could not write the SavedModel into {export_dir} ({first_line(error)}); no version was created "
             f"and the versions already there ({', '.join(map(str, versions)) or 'none'}) are untouched"
         ) from None
     finally:

@@ -6,7 +6,7 @@ import os
 
 import tensorflow as tf
 
-from t2t_lite.errors import T2TLiteError
+from t2t_lite.errors import T2TLiteError, first_line
 from t2t_lite.hparams import HParams, HParamsError
 from t2t_lite.models.checkpoint import damaged_checkpoint_file, restore_model_weights
 from t2t_lite.models.transformer import Transformer
@@ -91,10 +91,7 @@ def load_weights(model: Transformer, checkpoint_path: str) -> None:
         if damaged is not None:
             raise CheckpointError(
                 f"cannot read checkpoint {checkpoint_path}: {damaged} is missing or corrupt "
-                f"({_first_line(error)}); pass --checkpoint_path=<an earlier checkpoint>"
+                f"({first_line(error)}); pass --checkpoint_path=<an earlier checkpoint>"
             ) from None
-        raise CheckpointError(f"cannot load {checkpoint_path} into this model: {_first_line(error)}") from None
+        raise CheckpointError(f"cannot load {checkpoint_path} into this model: {first_line(error)}") from None
 
-
-def _first_line(error: Exception) -> str:
-    return str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__

@@ -12,7 +12,7 @@ from collections.abc import Iterable
 
 import tensorflow as tf
 
-from t2t_lite.errors import DataError
+from t2t_lite.errors import DataError, first_line
 
 TMP_PREFIX = ".incomplete-"
 FEATURES = ("inputs", "targets")
@@ -109,7 +109,7 @@ def scan_records(path: str, batch: int = 1024) -> tuple[int, str | None]:
             count += 1
     except tf.errors.DataLossError as error:
         found = _CORRUPTION.search(str(error))
-        return count, found.group(0) if found else str(error).splitlines()[0]
+        return count, found.group(0) if found else first_line(error)
     return count, None
 
 

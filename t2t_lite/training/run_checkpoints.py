@@ -6,6 +6,7 @@ import os
 import tensorflow as tf
 from absl import logging
 
+from t2t_lite.errors import first_line
 from t2t_lite.models.checkpoint import damaged_checkpoint_file
 from t2t_lite.training.run_dir import RunDirError
 
@@ -23,10 +24,6 @@ def checkpoint_candidates(directory: str) -> list[str]:
         return int(suffix) if suffix.isdigit() else -1
 
     return sorted(prefixes, key=number, reverse=True)
-
-
-def _first_line(error: Exception) -> str:
-    return str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
 
 
 class RunCheckpoints:
@@ -61,9 +58,9 @@ class RunCheckpoints:
                 if damaged is None:
                     raise RunDirError(
                         f"cannot resume from {path}: it is not a checkpoint of this model "
-                        f"({_first_line(error)}); use another --output_dir"
+                        f"({first_line(error)}); use another --output_dir"
                     ) from None
-                reason = f"{damaged}: {_first_line(error)}"
+                reason = f"{damaged}: {first_line(error)}"
                 logging.warning("checkpoint %s cannot be read (%s); trying the one before it", path, reason)
                 unreadable.append(f"{path} ({reason})")
                 continue
@@ -91,6 +88,6 @@ class RunCheckpoints:
             for leftover in tf.io.gfile.glob(os.path.join(self.save_dir, f"ckpt-{step}_temp*")):
                 tf.io.gfile.rmtree(leftover) if tf.io.gfile.isdir(leftover) else tf.io.gfile.remove(leftover)
             raise RunDirError(
-                f"could not write checkpoint ckpt-{step} in {self.save_dir} ({_first_line(error)}); "
+                f"could not write checkpoint ckpt-{step} in {self.save_dir} ({first_line(error)}); "
                 f"the latest checkpoint ({previous or 'none yet'}) is intact: free space and rerun to resume"
             ) from None

@@ -5,7 +5,7 @@ import os
 
 import tensorflow as tf
 
-from t2t_lite.errors import T2TLiteError
+from t2t_lite.errors import T2TLiteError, first_line
 
 STRATEGIES = ("one_device", "mirrored", "multi_worker_mirrored", "tpu")
 
@@ -92,8 +92,7 @@ def _tpu_strategy(tpu: str | None) -> tf.distribute.Strategy:
         tf.config.experimental_connect_to_cluster(resolver)
         tf.tpu.experimental.initialize_tpu_system(resolver)
     except (ValueError, RuntimeError, tf.errors.OpError, ImportError) as error:
-        message = str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
-        raise StrategyError(f"no TPU reachable as --tpu={tpu}: {message}") from None
+        raise StrategyError(f"no TPU reachable as --tpu={tpu}: {first_line(error)}") from None
     return tf.distribute.TPUStrategy(resolver)
 
 

@@ -13,7 +13,7 @@ import tensorflow as tf
 from absl import logging
 from tensorflow.core.framework import summary_pb2
 
-from t2t_lite.errors import T2TLiteError
+from t2t_lite.errors import T2TLiteError, first_line
 from t2t_lite.hparams import HParams
 from t2t_lite.models.checkpoint import make_checkpoint, restore_model_weights
 from t2t_lite.models.trained_model import model_from_hparams
@@ -133,7 +133,7 @@ class Trainer:
             restore_model_weights(self.model, path)
         except (AssertionError, ValueError, tf.errors.OpError) as error:
             raise RunDirError(
-                f"--warm_start_from={path}: not a checkpoint of this model ({str(error).splitlines()[0]})"
+                f"--warm_start_from={path}: not a checkpoint of this model ({first_line(error)})"
             ) from None
         logging.info("warm-started the model weights from %s", path)
 
