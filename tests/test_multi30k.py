@@ -1,8 +1,10 @@
 import gzip
+import json
 import os
 
 import pytest
 
+from binaries import run_binary
 from records import read_examples
 from shared_data import multi30k_copy
 from t2t_lite.hparams import get_hparams
@@ -72,6 +74,39 @@ def test_reverse_problem_reads_german_as_inputs(generated):
     a, b = next(iter(forward)), next(iter(backward))
     assert (a["inputs"].numpy() == b["targets"].numpy()).all()
     assert (a["targets"].numpy() == b["inputs"].numpy()).all()
+
+
+def test_reverse_problem_is_named_apart_but_shares_the_files(generated):
+    _, data_dir, _ = generated
+    forward, backward = get_problem("translate_ende_multi30k"), get_problem("translate_ende_multi30k_rev")
+    assert (forward.name, backward.name) == ("translate_ende_multi30k", "translate_ende_multi30k_rev")
+    assert backward.shard_paths(str(data_dir), "dev") == forward.shard_paths(str(data_dir), "dev")
+
+
+def test_reverse_run_decodes_its_dev_set_german_to_english(generated, tmp_path):
+    """The run records `_rev`, so the decoder rebuilds the reversed problem: its dev
+    inputs are the German side and its references the English side."""
+    _, data_dir, raw = generated
+    output_dir = tmp_path / "run"
+    trained = run_binary(
+        "t2t-trainer", "--problem=translate_ende_multi30k_rev", f"--data_dir={data_dir}", f"--output_dir={output_dir}",
+        "--hparams_set=transformer_tiny", "--hparams=hidden_size=16,filter_size=32,num_hidden_layers=1,num_heads=2,batch_size=512",
+        "--train_steps=1", "--schedule=train",
+    )
+    assert trained.returncode == 0, trained.stderr
+    assert json.loads((output_dir / "hparams.json").read_text())["problem"] == "translate_ende_multi30k_rev"
+    decoded = run_binary(
+        "t2t-decoder", f"--data_dir={data_dir}", f"--output_dir={output_dir}",
+        "--decode_hparams=beam_size=1,extra_length=2,num_samples=5",
+    )
+    assert decoded.returncode == 0, decoded.stderr
+    [base] = [p for p in output_dir.iterdir() if p.name.endswith(".decodes")]
+    assert "translate_ende_multi30k_rev" in base.name
+    inputs = base.with_name(base.name + ".inputs").read_text(encoding="utf-8").splitlines()
+    targets = base.with_name(base.name + ".targets").read_text(encoding="utf-8").splitlines()
+    assert len(inputs) == len(targets) == 5
+    assert set(inputs) <= set(raw_lines(raw, "val.de.gz"))
+    assert set(targets) <= set(raw_lines(raw, "val.en.gz"))
 
 
 @pytest.mark.slow

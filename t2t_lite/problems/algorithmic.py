@@ -30,7 +30,7 @@ class AlgorithmicProblem(Problem):
         return {"inputs": vocab, "targets": vocab}
 
     def generate_ids(self, split: str, data_dir: str, tmp_dir: str, seed: int) -> Iterator:
-        rng = random.Random(f"{seed}-{self.name}-{split}")
+        rng = random.Random(f"{seed}-{self.dataset_name}-{split}")
         length, size = (self.train_length, self.train_size) if split == TRAIN else (self.dev_length, self.dev_size)
         for inputs, targets in self.generator(rng, length, size):
             yield [s + NUM_RESERVED_IDS for s in inputs], [s + NUM_RESERVED_IDS for s in targets]

@@ -10,6 +10,7 @@ from absl import logging
 
 from t2t_lite.errors import DataError
 from t2t_lite.problems import input_pipeline, tfrecord_io
+from t2t_lite.problems.registry import REVERSE_SUFFIX
 from t2t_lite.problems.vocabulary import EOS_ID, Vocabulary
 
 TRAIN, DEV, TEST = "train", "dev", "test"
@@ -33,11 +34,15 @@ class Problem(abc.ABC):
 
     def __init__(self, was_reversed: bool = False):
         self.was_reversed = was_reversed
+        if was_reversed:
+            # The name a run records in hparams.json, so that the decoder and exporter
+            # rebuild the reversed problem (as T2T names it).
+            self.name = type(self).name + REVERSE_SUFFIX
 
     @property
     def dataset_name(self) -> str:
         """Prefix of the data files, shared by a problem and its `_rev`."""
-        return self.name
+        return type(self).name
 
     # -- generation -------------------------------------------------------------------
     def prepare_vocabulary(self, data_dir: str, tmp_dir: str, seed: int, overwrite: bool = False) -> list[str]:
@@ -165,7 +170,7 @@ class Problem(abc.ABC):
         (swapped for `_rev`), each ending in EOS."""
         paths = sorted(tf.io.gfile.glob(tfrecord_io.file_pattern(data_dir, self.dataset_name, split)))
         if not paths:
-            raise DataError(f"--data_dir={data_dir} has no {split} files of {self.name}")
+            raise DataError(f"--data_dir={data_dir} has no {split} files of {self.dataset_name}")
         for path in paths:
             try:
                 for record in tf.data.TFRecordDataset(path):
