@@ -76,7 +76,7 @@ def test_input_pipelines_read_disjoint_files(data_dir):
     assert shares[0] and shares[1]
 
 
-def test_missing_files_name_the_pattern(tmp_path):
+def test_missing_files_name_the_split_and_the_pattern(tmp_path):
     hparams = get_hparams("transformer_tiny")
-    with pytest.raises(DataError, match=r"no data files match .*translate_ende_multi30k-train-\*"):
+    with pytest.raises(DataError, match=r"no train split .*translate_ende_multi30k-train-\*"):
         get_problem("translate_ende_multi30k").dataset("train", str(tmp_path), hparams)

@@ -3,13 +3,11 @@
 temporary name and renamed into place when complete."""
 
 import os
-import shutil
 
 import tensorflow as tf
 
 from t2t_lite.errors import T2TLiteError, first_line
-
-_TMP_PREFIX = ".incomplete-"
+from t2t_lite.utils import file_system as fs
 
 
 class ExportError(T2TLiteError):
@@ -18,7 +16,7 @@ class ExportError(T2TLiteError):
 
 def _writer_alive(temporary_name: str) -> bool:
     """Whether the exporter process named in `.incomplete-<version>-<pid>` still runs
-    here (another exporter writing now; its temporary must be left alone)."""
+    on this machine (another exporter writing now; its temporary must be left alone)."""
     pid = temporary_name.rsplit("-", 1)[-1]
     if not pid.isdigit() or int(pid) == os.getpid():
         return False
@@ -33,41 +31,36 @@ def _writer_alive(temporary_name: str) -> bool:
 
 def existing_versions(export_dir: str) -> list[int]:
     """The integer version directories under `export_dir`, ascending."""
-    if not os.path.isdir(export_dir):
-        return []
-    return sorted(int(name) for name in os.listdir(export_dir) if name.isdigit())
+    return sorted(int(name) for name in fs.listdir(export_dir) if name.isdigit())
 
 
 def export_versioned(module: tf.Module, signatures: dict, export_dir: str, version: int | None = None) -> str:
     """Saves `module` as `<export_dir>/<version>` (default: one past the highest).
 
     The SavedModel is written to a hidden temporary directory in `export_dir` and renamed
-    to its version only when complete, so a server watching `export_dir` never sees a
-    half-written version; an existing version is never overwritten.
+    to its version only when complete, so a server watching a local `export_dir` never
+    sees a half-written version (on object stores see `file_system.rename_tree`); an
+    existing version is never overwritten.
     """
-    os.makedirs(export_dir, exist_ok=True)
+    fs.makedirs(export_dir)
     # Temporaries of exporters that died mid-write (never a version: servers skip them).
-    for name in os.listdir(export_dir):
-        if name.startswith(_TMP_PREFIX) and not _writer_alive(name):
-            shutil.rmtree(os.path.join(export_dir, name), ignore_errors=True)
+    for name in fs.listdir(export_dir):
+        if name.startswith(fs.TMP_PREFIX) and not _writer_alive(name):
+            fs.remove(os.path.join(export_dir, name))
     versions = existing_versions(export_dir)
     if version is None:
         version = (versions[-1] + 1) if versions else 1
     if version < 0:
         raise ExportError(f"--version={version} must be >= 0")
     final = os.path.join(export_dir, str(version))
-    if os.path.exists(final):
+    if fs.exists(final):
         raise ExportError(f"{final} exists; pass another --version or leave it out for the next one")
-    tmp = os.path.join(export_dir, f"{_TMP_PREFIX}{version}-{os.getpid()}")
-    shutil.rmtree(tmp, ignore_errors=True)
     try:
-        tf.saved_model.save(module, tmp, signatures=signatures)
-        os.rename(tmp, final)
+        with fs.atomic_output(final, tag=str(os.getpid()), directory=True) as tmp:
+            tf.saved_model.save(module, tmp, signatures=signatures)
     except (tf.errors.OpError, OSError) as error:
         raise ExportError(
             f"could not write the SavedModel into {export_dir} ({first_line(error)}); no version was created "
             f"and the versions already there ({', '.join(map(str, versions)) or 'none'}) are untouched"
         ) from None
-    finally:
-        shutil.rmtree(tmp, ignore_errors=True)
     return final

@@ -8,6 +8,8 @@ path names each variable explicitly and does not depend on how layers are nested
 
 import tensorflow as tf
 
+from t2t_lite.utils import file_system as fs
+
 
 def variables_by_path(model) -> dict:
     """`{path: variable}` for the model's weights, each path without the model's own
@@ -53,5 +55,5 @@ def damaged_checkpoint_file(path: str, error: Exception) -> str | None:
         return f"{path}.index"
     if not unreadable:
         return None
-    shards = sorted(tf.io.gfile.glob(f"{path}.data-*"))
+    shards = sorted(fs.glob(f"{path}.data-*"))
     return " or ".join(shards) if shards else f"{path}.data-00000-of-00001"

@@ -8,6 +8,7 @@ import urllib.request
 from absl import logging
 
 from t2t_lite.errors import DataError
+from t2t_lite.utils import file_system as fs
 
 _CHUNK = 1 << 20
 _PROGRESS_SECONDS = 5.0
@@ -19,28 +20,24 @@ def maybe_download(directory: str, filename: str, url: str) -> str:
     The download goes to a temporary name and is renamed when complete.
     """
     path = os.path.join(directory, filename)
-    if os.path.exists(path):
+    if fs.exists(path):
         return path
-    os.makedirs(directory, exist_ok=True)
-    tmp_path = path + ".incomplete"
     logging.info("downloading %s to %s", url, path)
     try:
-        with urllib.request.urlopen(url, timeout=60) as response, open(tmp_path, "wb") as out:
-            total = int(response.headers.get("Content-Length") or 0)
-            done, last = 0, time.monotonic()
-            while chunk := response.read(_CHUNK):
-                out.write(chunk)
-                done += len(chunk)
-                if time.monotonic() - last > _PROGRESS_SECONDS:
-                    of_total = f" of {total / 1e6:.1f}" if total else ""
-                    logging.info("%s: %.1f%s MB", filename, done / 1e6, of_total)
-                    last = time.monotonic()
+        with fs.atomic_output(path) as tmp_path:
+            with urllib.request.urlopen(url, timeout=60) as response, fs.GFile(tmp_path, "wb") as out:
+                total = int(response.headers.get("Content-Length") or 0)
+                done, last = 0, time.monotonic()
+                while chunk := response.read(_CHUNK):
+                    out.write(chunk)
+                    done += len(chunk)
+                    if time.monotonic() - last > _PROGRESS_SECONDS:
+                        of_total = f" of {total / 1e6:.1f}" if total else ""
+                        logging.info("%s: %.1f%s MB", filename, done / 1e6, of_total)
+                        last = time.monotonic()
     except (urllib.error.URLError, OSError) as error:
-        if os.path.exists(tmp_path):
-            os.remove(tmp_path)
         raise DataError(
             f"missing file {path} and could not download it from {url} ({error}); "
             f"put the file there by hand or check the network"
         ) from None
-    os.replace(tmp_path, path)
     return path

@@ -1,11 +1,14 @@
 """tf.data pipeline: TFRecord shards -> padded `{"inputs", "targets"}` batches bucketed by
 length, where the batch size counts tokens, as T2T's `data_reader` batches."""
 
+from collections.abc import Sequence
+
 import tensorflow as tf
 from absl import logging
 
 from t2t_lite.errors import DataError
 from t2t_lite.problems.tfrecord_io import parse_example, scan_records
+from t2t_lite.utils import file_system as fs
 
 
 def bucket_boundaries(max_length: int, min_length: int = 8, length_bucket_step: float = 1.1) -> list[int]:
@@ -46,7 +49,7 @@ def readable_records(path: str) -> int:
 
 
 def make_dataset(
-    file_pattern: str,
+    files: str | Sequence[str],
     training: bool,
     batch_size: int,
     max_length: int,
@@ -63,7 +66,7 @@ def make_dataset(
     """Batches of `{"inputs": [b, n], "targets": [b, m]}` int64, padded with 0.
 
     Args:
-      file_pattern: glob of the TFRecord shards.
+      files: the TFRecord shards, or a glob of them.
       training: shuffle files and examples and repeat forever; otherwise read the files
         in order, once.
       batch_size: tokens per batch (per replica): a bucket whose lengths are below
@@ -82,9 +85,10 @@ def make_dataset(
         batches, so XLA and TPUs compile one program per bucket rather than one per
         length; examples longer than `max_length` are then always dropped.
     """
-    files = sorted(tf.io.gfile.glob(file_pattern))
+    what = files if isinstance(files, str) else f"the {len(files)} files given"
+    files = sorted(fs.glob(files)) if isinstance(files, str) else list(files)
     if not files:
-        raise DataError(f"no data files match {file_pattern}; run t2t-datagen for this problem first")
+        raise DataError(f"no data files match {what}; run t2t-datagen for this problem first")
     counts = [-1] * len(files)  # take(-1): the whole file
     if skip_corrupt_records:
         counts = [readable_records(path) for path in files]
@@ -92,7 +96,7 @@ def make_dataset(
     if input_context is not None and input_context.num_input_pipelines > 1:
         if len(files) < input_context.num_input_pipelines:
             raise DataError(
-                f"{len(files)} files match {file_pattern}, fewer than the "
+                f"{len(files)} files in {what}, fewer than the "
                 f"{input_context.num_input_pipelines} input pipelines that read them"
             )
         dataset = dataset.shard(input_context.num_input_pipelines, input_context.input_pipeline_id)

@@ -12,6 +12,7 @@ from t2t_lite.errors import DataError
 from t2t_lite.problems import input_pipeline, tfrecord_io
 from t2t_lite.problems.registry import REVERSE_SUFFIX
 from t2t_lite.problems.vocabulary import EOS_ID, Vocabulary
+from t2t_lite.utils import file_system as fs
 
 TRAIN, DEV, TEST = "train", "dev", "test"
 _PROGRESS_SECONDS = 10.0
@@ -62,13 +63,36 @@ class Problem(abc.ABC):
         """Yields `(input_ids, target_ids)` of one split, without EOS."""
 
     def shard_paths(self, data_dir: str, split: str) -> list[str]:
+        """The files datagen writes for `split`."""
         return tfrecord_io.shard_paths(data_dir, self.dataset_name, split, self.num_shards[split])
 
-    def expected_files(self, data_dir: str) -> list[str]:
-        return [path for split in self.num_shards for path in self.shard_paths(data_dir, split)]
+    def vocabulary_files(self, data_dir: str) -> list[str]:
+        """The vocabulary files datagen writes in `data_dir` (none for built-in ones)."""
+        return []
 
-    def is_generated(self, data_dir: str) -> bool:
-        return all(tf.io.gfile.exists(path) for path in self.expected_files(data_dir))
+    def data_files(self, data_dir: str, split: str) -> list[str]:
+        """The files of `split` on disk, `[]` if it has none (see `tfrecord_io.split_files`).
+        What is on disk decides, not `num_shards`: a user's corpus may lack a split."""
+        return tfrecord_io.split_files(data_dir, self.dataset_name, split)
+
+    def require_split(self, data_dir: str, split: str, needed_for: str) -> list[str]:
+        """`data_files` of `split`, or a `DataError` naming the split and what needs it."""
+        files = self.data_files(data_dir, split)
+        if not files:
+            on_disk = tfrecord_io.splits_on_disk(data_dir, self.dataset_name)
+            raise DataError(
+                f"--data_dir={data_dir} has no {split} split of {self.dataset_name} (no files "
+                f"{tfrecord_io.file_pattern(data_dir, self.dataset_name, split)}; splits there: "
+                f"{', '.join(on_disk) or 'none'}), which {needed_for} needs"
+            )
+        return files
+
+    def is_generated(self, data_dir: str, splits: list[str] | None = None) -> bool:
+        """Whether the vocabulary files and every split of `splits` (default: the splits
+        datagen writes, `num_shards`) are complete in `data_dir`."""
+        if not all(fs.exists(path) for path in self.vocabulary_files(data_dir)):
+            return False
+        return all(self.data_files(data_dir, split) for split in (splits or list(self.num_shards)))
 
     def generate_data(
         self,
@@ -88,22 +112,23 @@ class Problem(abc.ABC):
         if not overwrite and self.is_generated(data_dir):
             logging.info("%s: data already in %s; skipping (--overwrite regenerates)", self.dataset_name, data_dir)
             return False
-        created = not tf.io.gfile.exists(data_dir)
-        tf.io.gfile.makedirs(data_dir)
+        created = not fs.exists(data_dir)
+        fs.makedirs(data_dir)
         try:
             self._generate(data_dir, tmp_dir, seed, max_cases, overwrite)
         except BaseException:
             # A failed run leaves the directory as it found it: no temporaries, and no
             # empty --data_dir it created itself.
             tfrecord_io.remove_stale_temporaries(data_dir, self.dataset_name)
-            if created and not tf.io.gfile.listdir(data_dir):
-                tf.io.gfile.rmtree(data_dir)
+            if created and not fs.listdir(data_dir):
+                fs.remove(data_dir)
             raise
         return True
 
     def _generate(self, data_dir: str, tmp_dir: str, seed: int, max_cases: int, overwrite: bool) -> None:
         tfrecord_io.remove_stale_temporaries(data_dir, self.dataset_name)
         written = self.prepare_vocabulary(data_dir, tmp_dir, seed, overwrite)
+        new_vocabulary = bool(written)
         for split in self.num_shards:
             ids = self.generate_ids(split, data_dir, tmp_dir, seed)
             examples = (
@@ -113,9 +138,12 @@ class Problem(abc.ABC):
             paths, count = tfrecord_io.write_shards(examples, self.shard_paths(data_dir, split), f"{seed}-{split}")
             logging.info("%s %s: %d examples in %d shards", self.dataset_name, split, count, len(paths))
             written += paths
-        for split in self.num_shards:
-            for old in tf.io.gfile.glob(tfrecord_io.file_pattern(data_dir, self.dataset_name, split)):
-                tf.io.gfile.remove(old)
+        # Files of another split written with a replaced vocabulary would no longer
+        # match it: a new vocabulary replaces every split on disk.
+        replaced = tfrecord_io.splits_on_disk(data_dir, self.dataset_name) if new_vocabulary else []
+        for split in set(self.num_shards) | set(replaced):
+            for old in fs.glob(tfrecord_io.file_pattern(data_dir, self.dataset_name, split)):
+                fs.remove(old)
         tfrecord_io.commit(written)
 
     # -- reading ----------------------------------------------------------------------
@@ -142,9 +170,9 @@ class Problem(abc.ABC):
             raise ValueError(f"mode must be 'train' or 'eval', got {mode!r}")
         training = mode == "train"
         split = split or (TRAIN if training else DEV)
-        pattern = tfrecord_io.file_pattern(data_dir, self.dataset_name, split)
+        files = self.require_split(data_dir, split, "training" if training else "evaluation")
         return input_pipeline.make_dataset(
-            pattern,
+            files,
             training=training,
             batch_size=hparams.batch_size,
             max_length=hparams.max_length,
@@ -162,16 +190,12 @@ class Problem(abc.ABC):
     def corruption_error(self, data_dir: str, split: str) -> DataError:
         """The `DataError` for a `tf.errors.DataLossError` met while reading `split`:
         which of its files are corrupt, and where."""
-        pattern = tfrecord_io.file_pattern(data_dir, self.dataset_name, split)
-        return tfrecord_io.corruption_error(sorted(tf.io.gfile.glob(pattern)))
+        return tfrecord_io.corruption_error(self.data_files(data_dir, split))
 
     def read_examples(self, data_dir: str, split: str = DEV) -> Iterator[tuple[list[int], list[int]]]:
         """`(inputs, targets)` ids of one split in file order, as the model sees them
         (swapped for `_rev`), each ending in EOS."""
-        paths = sorted(tf.io.gfile.glob(tfrecord_io.file_pattern(data_dir, self.dataset_name, split)))
-        if not paths:
-            raise DataError(f"--data_dir={data_dir} has no {split} files of {self.dataset_name}")
-        for path in paths:
+        for path in self.require_split(data_dir, split, f"decoding the {split} split"):
             try:
                 for record in tf.data.TFRecordDataset(path):
                     example = tfrecord_io.parse_example(record)

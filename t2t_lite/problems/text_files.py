@@ -1,4 +1,5 @@
-"""Reading parallel text files (plain or gzipped) with errors that name file and line."""
+"""Reading parallel text files (plain or gzipped, on any file system TensorFlow knows)
+with errors that name file and line."""
 
 import gzip
 import zlib
@@ -6,21 +7,22 @@ import zlib
 from absl import logging
 
 from t2t_lite.errors import DataError
+from t2t_lite.utils import file_system as fs
 
 
 def read_lines(path: str) -> list[str]:
     """The lines of a UTF-8 text file, `.gz` or plain, stripped of surrounding whitespace."""
-    opener = gzip.open if path.endswith(".gz") else open
+    if not fs.exists(path):
+        raise DataError(f"missing file {path}")
     lines = []
     try:
-        with opener(path, "rb") as f:
+        with fs.GFile(path, "rb") as raw_file:
+            f = gzip.GzipFile(fileobj=raw_file, mode="rb") if path.endswith(".gz") else raw_file
             for number, raw in enumerate(f, start=1):
                 try:
                     lines.append(raw.decode("utf-8").strip())
                 except UnicodeDecodeError as error:
                     raise DataError(f"{path}:{number}: not valid UTF-8 ({error.reason})") from None
-    except FileNotFoundError:
-        raise DataError(f"missing file {path}") from None
     except (gzip.BadGzipFile, EOFError, zlib.error) as error:
         raise DataError(f"{path}: corrupt gzip file ({error})") from None
     return lines

@@ -5,13 +5,12 @@ import abc
 import os
 from collections.abc import Iterator
 
-import tensorflow as tf
 from absl import logging
 
 from t2t_lite.errors import DataError
 from t2t_lite.problems.problem import DEV, TEST, TRAIN, Problem
-from t2t_lite.problems.tfrecord_io import temporary_path
 from t2t_lite.problems.vocabulary import SubwordVocabulary, train_subword_model
+from t2t_lite.utils import file_system as fs
 
 _ENCODE_BATCH = 2048
 
@@ -46,12 +45,12 @@ class Text2TextProblem(Problem):
     def vocab_path(self, data_dir: str) -> str:
         return os.path.join(data_dir, self.vocab_filename)
 
-    def expected_files(self, data_dir: str) -> list[str]:
-        return super().expected_files(data_dir) + [self.vocab_path(data_dir)]
+    def vocabulary_files(self, data_dir: str) -> list[str]:
+        return [self.vocab_path(data_dir)]
 
     def prepare_vocabulary(self, data_dir: str, tmp_dir: str, seed: int, overwrite: bool = False) -> list[str]:
         path = self.vocab_path(data_dir)
-        if tf.io.gfile.exists(path) and not overwrite:
+        if fs.exists(path) and not overwrite:
             logging.info("using the existing vocabulary %s", path)
             return []
         pairs = self._cached_text_pairs(TRAIN, tmp_dir)
@@ -62,22 +61,22 @@ class Text2TextProblem(Problem):
         )
         sentences = (sentence for pair in pairs for sentence in pair)
         model = train_subword_model(sentences, self.approx_vocab_size, seed=seed)
-        staged = temporary_path(path)
-        with tf.io.gfile.GFile(staged, "wb") as f:
+        staged = fs.temporary_path(path)
+        with fs.GFile(staged, "wb") as f:
             f.write(model)
         return [staged]
 
     def vocabulary(self, data_dir: str) -> dict:
         path = self.vocab_path(data_dir)
-        if not tf.io.gfile.exists(path):
+        if not fs.exists(path):
             raise DataError(f"no vocabulary {path}; run t2t-datagen --problem={self.dataset_name} first")
         vocab = SubwordVocabulary.load(path)
         return {"inputs": vocab, "targets": vocab}
 
     def generate_ids(self, split: str, data_dir: str, tmp_dir: str, seed: int) -> Iterator:
         # A vocabulary trained by this run is still under its temporary name.
-        staged = temporary_path(self.vocab_path(data_dir))
-        vocab = SubwordVocabulary.load(staged) if tf.io.gfile.exists(staged) else self.vocabulary(data_dir)["inputs"]
+        staged = fs.temporary_path(self.vocab_path(data_dir))
+        vocab = SubwordVocabulary.load(staged) if fs.exists(staged) else self.vocabulary(data_dir)["inputs"]
         pairs = self._cached_text_pairs(split, tmp_dir)
         for start in range(0, len(pairs), _ENCODE_BATCH):
             chunk = pairs[start : start + _ENCODE_BATCH]

@@ -13,8 +13,8 @@ from collections.abc import Iterable
 import tensorflow as tf
 
 from t2t_lite.errors import DataError, first_line
+from t2t_lite.utils import file_system as fs
 
-TMP_PREFIX = ".incomplete-"
 FEATURES = ("inputs", "targets")
 
 
@@ -30,9 +30,42 @@ def file_pattern(data_dir: str, dataset_name: str, split: str) -> str:
     return os.path.join(data_dir, f"{dataset_name}-{split}-*")
 
 
-def temporary_path(path: str) -> str:
-    directory, name = os.path.split(path)
-    return os.path.join(directory, TMP_PREFIX + name)
+_SHARD_SUFFIX = re.compile(r"-(\d+)-of-(\d+)$")
+
+
+def split_files(data_dir: str, dataset_name: str, split: str) -> list[str]:
+    """The files of one split on disk, sorted: whatever matches `<name>-<split>-*` (as
+    T2T globs), `[]` if nothing does. Shards named `-NNNNN-of-MMMMM` must form one
+    complete set; a gap (a killed or partial copy) is a `DataError` naming the first
+    missing shard."""
+    files = sorted(fs.glob(file_pattern(data_dir, dataset_name, split)))
+    shards: dict[int, set[int]] = {}
+    for path in files:
+        found = _SHARD_SUFFIX.search(path)
+        if found:
+            shards.setdefault(int(found.group(2)), set()).add(int(found.group(1)))
+    if len(shards) > 1:
+        raise DataError(
+            f"--data_dir={data_dir}: the {split} split of {dataset_name} mixes shard sets "
+            f"(-of-{', -of-'.join(f'{n:05d}' for n in sorted(shards))}); regenerate it with t2t-datagen --overwrite"
+        )
+    for total, present in shards.items():
+        missing = sorted(set(range(total)) - present)
+        if missing:
+            raise DataError(
+                f"--data_dir={data_dir}: the {split} split of {dataset_name} is incomplete: "
+                f"{len(missing)} of {total} shards are missing, the first "
+                f"{os.path.basename(shard_paths(data_dir, dataset_name, split, total)[missing[0]])}; "
+                "regenerate it with t2t-datagen --overwrite"
+            )
+    return files
+
+
+def splits_on_disk(data_dir: str, dataset_name: str) -> list[str]:
+    """The split names that have files `<name>-<split>-*` in `data_dir`."""
+    prefix = f"{dataset_name}-"
+    names = (os.path.basename(path) for path in fs.glob(os.path.join(data_dir, prefix + "*")))
+    return sorted({name[len(prefix) :].split("-", 1)[0] for name in names if name.count("-") >= 2})
 
 
 def serialize_example(inputs: list[int], targets: list[int]) -> bytes:
@@ -65,7 +98,7 @@ def write_shards(
     tmp_paths = []
     for path, examples in zip(paths, shards):
         random.Random(f"{seed}-{os.path.basename(path)}").shuffle(examples)
-        tmp_path = temporary_path(path)
+        tmp_path = fs.temporary_path(path)
         with tf.io.TFRecordWriter(tmp_path) as writer:
             for example in examples:
                 writer.write(example)
@@ -76,15 +109,14 @@ def write_shards(
 def commit(tmp_paths: list[str]) -> None:
     """Renames temporary files (shards, vocabulary) to their final names."""
     for tmp_path in tmp_paths:
-        directory, name = os.path.split(tmp_path)
-        os.replace(tmp_path, os.path.join(directory, name[len(TMP_PREFIX) :]))
+        fs.rename(tmp_path, fs.final_path(tmp_path))
 
 
 def remove_stale_temporaries(data_dir: str, dataset_name: str) -> None:
     """Deletes the temporary shards and vocabulary a killed run left behind."""
-    for pattern in (f"{TMP_PREFIX}{dataset_name}-*", f"{TMP_PREFIX}vocab.{dataset_name}.*"):
-        for path in tf.io.gfile.glob(os.path.join(data_dir, pattern)):
-            tf.io.gfile.remove(path)
+    for pattern in (f"{dataset_name}-*", f"vocab.{dataset_name}.*"):
+        for path in fs.glob(fs.temporary_path(os.path.join(data_dir, pattern))):
+            fs.remove(path)
 
 
 _CORRUPTION = re.compile(r"(corrupted|truncated) record at \d+")

@@ -13,6 +13,8 @@ from collections.abc import Iterable
 import tensorflow as tf
 import tensorflow_text as tf_text
 
+from t2t_lite.utils import file_system as fs
+
 PAD_ID = 0
 EOS_ID = 1
 UNK_ID = 2
@@ -71,8 +73,7 @@ class SubwordVocabulary(Vocabulary):
 
     @classmethod
     def load(cls, path: str) -> "SubwordVocabulary":
-        with tf.io.gfile.GFile(path, "rb") as f:
-            return cls(f.read())
+        return cls(fs.read_bytes(path))
 
     def tf_encode(self, texts: tf.Tensor) -> tf.RaggedTensor:
         return tf.cast(self.tokenizer.tokenize(texts), tf.int64)

@@ -9,6 +9,7 @@ from absl import logging
 from t2t_lite.errors import first_line
 from t2t_lite.models.checkpoint import damaged_checkpoint_file
 from t2t_lite.training.run_dir import RunDirError
+from t2t_lite.utils import file_system as fs
 
 
 def checkpoint_candidates(directory: str) -> list[str]:
@@ -16,7 +17,7 @@ def checkpoint_candidates(directory: str) -> list[str]:
     (even if their files are gone) and those with an index file."""
     state = tf.train.get_checkpoint_state(directory)
     listed = list(state.all_model_checkpoint_paths) if state else []
-    found = [path[: -len(".index")] for path in tf.io.gfile.glob(os.path.join(directory, "ckpt-*.index"))]
+    found = [path[: -len(".index")] for path in fs.glob(os.path.join(directory, "ckpt-*.index"))]
     prefixes = {os.path.join(directory, os.path.basename(path)) for path in listed + found}
 
     def number(prefix: str) -> int:
@@ -85,8 +86,8 @@ class RunCheckpoints:
         except (tf.errors.OpError, OSError) as error:
             # TensorFlow writes under temporary names and renames last, so the earlier
             # checkpoints and the `checkpoint` index are as they were; drop the leftovers.
-            for leftover in tf.io.gfile.glob(os.path.join(self.save_dir, f"ckpt-{step}_temp*")):
-                tf.io.gfile.rmtree(leftover) if tf.io.gfile.isdir(leftover) else tf.io.gfile.remove(leftover)
+            for leftover in fs.glob(os.path.join(self.save_dir, f"ckpt-{step}_temp*")):
+                fs.remove(leftover)
             raise RunDirError(
                 f"could not write checkpoint ckpt-{step} in {self.save_dir} ({first_line(error)}); "
                 f"the latest checkpoint ({previous or 'none yet'}) is intact: free space and rerun to resume"

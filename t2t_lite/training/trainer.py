@@ -4,7 +4,6 @@ TensorBoard summaries; clean stops on SIGTERM."""
 
 import dataclasses
 import os
-import shutil
 import tempfile
 import time
 
@@ -17,7 +16,7 @@ from t2t_lite.errors import T2TLiteError, first_line
 from t2t_lite.hparams import HParams
 from t2t_lite.models.checkpoint import make_checkpoint, restore_model_weights
 from t2t_lite.models.trained_model import model_from_hparams
-from t2t_lite.problems import Problem
+from t2t_lite.problems import DEV, Problem
 from t2t_lite.training.learning_rate import T2TLearningRateSchedule
 from t2t_lite.training.metrics import METRIC_SUM_NAMES, finish_metrics
 from t2t_lite.training.optimizer import make_optimizer
@@ -26,6 +25,7 @@ from t2t_lite.training.run_checkpoints import RunCheckpoints
 from t2t_lite.training.run_dir import RunDirError
 from t2t_lite.training.steps import EvalStep, TrainStep
 from t2t_lite.training.strategy import is_chief
+from t2t_lite.utils import file_system as fs
 
 MIXED_PRECISION = ("none", "mixed_float16", "mixed_bfloat16")
 _SCALAR_METADATA = summary_pb2.SummaryMetadata(
@@ -124,7 +124,7 @@ class Trainer:
     def warm_start(self, path: str) -> None:
         """Initializes the model's weights (not the optimizer) from a checkpoint file or
         the latest checkpoint of a directory, as T2T's `--warm_start_from`."""
-        if tf.io.gfile.isdir(path):
+        if fs.isdir(path):
             latest = tf.train.latest_checkpoint(path)
             if latest is None:
                 raise RunDirError(f"--warm_start_from={path}: no checkpoint in that directory")
@@ -152,7 +152,7 @@ class Trainer:
         if self.is_chief:
             logging.info("saved checkpoint %s", path)
         else:
-            shutil.rmtree(self._checkpoint_dir, ignore_errors=True)
+            fs.remove(self._checkpoint_dir)
 
     # -- summaries ----------------------------------------------------------------------
     def _writer(self, name: str):
@@ -192,6 +192,8 @@ class Trainer:
 
         Returns "done", or "preempted" when SIGTERM arrived: a checkpoint was saved.
         """
+        if evaluate:  # before training, not after the first checkpoint
+            self.problem.require_split(self.data_dir, DEV, "evaluation (train_and_evaluate)")
         step = self.step
         if step >= train_steps:
             logging.info("already at step %d >= --train_steps=%d; nothing to train", step, train_steps)
@@ -297,5 +299,5 @@ class Trainer:
         for writer in self._writers.values():
             writer.close()
         if not self.is_chief:
-            shutil.rmtree(self._checkpoint_dir, ignore_errors=True)
+            fs.remove(self._checkpoint_dir)
 

@@ -1,11 +1,8 @@
 """Text files of one item per line, read and written so that line N of the output always
 answers line N of the input."""
 
-import os
-
-import tensorflow as tf
-
 from t2t_lite.errors import DataError
+from t2t_lite.utils import file_system as fs
 
 
 def read_lines(path: str, what: str = "") -> list[str]:
@@ -15,10 +12,9 @@ def read_lines(path: str, what: str = "") -> list[str]:
     `what` names the file in errors (e.g. `"--decode_from_file"`).
     """
     label = f"{what}={path}" if what else path
-    if not tf.io.gfile.exists(path):
+    if not fs.exists(path) or fs.isdir(path):
         raise DataError(f"{label}: no such file")
-    with tf.io.gfile.GFile(path, "rb") as f:
-        data = f.read()
+    data = fs.read_bytes(path)
     try:
         text = data.decode("utf-8")
     except UnicodeDecodeError as error:
@@ -33,13 +29,6 @@ def read_lines(path: str, what: str = "") -> list[str]:
 
 
 def write_lines_atomically(path: str, lines: list[str]) -> None:
-    """Writes one line per item to a temporary name beside `path`, then renames it over
-    `path`; a line break inside an item becomes a space so the alignment holds."""
-    directory = os.path.dirname(path)
-    if directory:
-        tf.io.gfile.makedirs(directory)
-    tmp_path = os.path.join(directory, f".incomplete-{os.path.basename(path)}")
-    with tf.io.gfile.GFile(tmp_path, "w") as f:
-        for line in lines:
-            f.write(line.replace("\r", " ").replace("\n", " ") + "\n")
-    tf.io.gfile.rename(tmp_path, path, overwrite=True)
+    """Writes one line per item through a temporary name beside `path`; a line break
+    inside an item becomes a space so the alignment holds."""
+    fs.write_atomically(path, "".join(line.replace("\r", " ").replace("\n", " ") + "\n" for line in lines))
