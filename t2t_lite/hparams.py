@@ -10,9 +10,8 @@ import difflib
 import json
 from collections.abc import Callable
 
-import tensorflow as tf
-
 from t2t_lite.errors import T2TLiteError
+from t2t_lite.utils import file_system as fs
 
 _TRUE = ("true", "1", "yes")
 _FALSE = ("false", "0", "no")
@@ -97,15 +96,11 @@ class HParams:
 
     def save(self, path: str) -> None:
         """Writes JSON to `path` through a temporary file and a rename."""
-        tmp_path = f"{path}.tmp"
-        with tf.io.gfile.GFile(tmp_path, "w") as f:
-            f.write(self.to_json() + "\n")
-        tf.io.gfile.rename(tmp_path, path, overwrite=True)
+        fs.write_atomically(path, self.to_json() + "\n")
 
     @classmethod
     def load(cls, path: str) -> "HParams":
-        with tf.io.gfile.GFile(path) as f:
-            text = f.read()
+        text = fs.read_text(path)
         try:
             return cls.from_json(text)
         except json.JSONDecodeError as e:
@@ -220,6 +215,8 @@ def transformer_base() -> HParams:
         learning_rate_schedule="constant*linear_warmup*rsqrt_decay*rsqrt_hidden_size",
         learning_rate_constant=2.0,
         learning_rate_warmup_steps=8000,
+        # Only the `cosdecay` factor reads it (T2T's default).
+        learning_rate_decay_steps=5000,
     )
 
 

@@ -1,3 +1,5 @@
+import os
+
 import pytest
 
 from t2t_lite.hparams import HParams, HParamsError, get_hparams, list_hparams_sets
@@ -93,7 +95,7 @@ def test_json_round_trip(tmp_path):
     loaded = HParams.load(path)
     assert loaded == hparams
     assert loaded.optimizer_adam_epsilon == 1e-9
-    assert not (tmp_path / "hparams.json.tmp").exists()
+    assert os.listdir(tmp_path) == ["hparams.json"]  # no temporary left behind
     (tmp_path / "bad.json").write_text("{not json")
     with pytest.raises(HParamsError, match="bad.json: not valid JSON"):
         HParams.load(str(tmp_path / "bad.json"))

@@ -31,6 +31,18 @@ def test_schedule_without_hidden_size_and_normalized_decay():
     assert float(normalized(400)) == pytest.approx(0.1 * 10 / 20, rel=1e-5)
 
 
+@pytest.mark.parametrize("step", [0, 50, 100, 101, 600, 1199, 1200, 1500])
+def test_cosdecay_matches_t2t_formula(step):
+    hparams = get_hparams(
+        "transformer_tiny",
+        "learning_rate_schedule=constant*linear_warmup*cosdecay,learning_rate_constant=0.003,"
+        "learning_rate_warmup_steps=100,learning_rate_decay_steps=1200",
+    )
+    # T2T: 1 while step <= warmup, then 0.5 * (1 + cos(pi * step / decay_steps)).
+    want = 0.003 * min(1.0, step / 100) * (1.0 if step <= 100 else 0.5 * (1 + np.cos(np.pi * step / 1200)))
+    assert float(T2TLearningRateSchedule.from_hparams(hparams)(step)) == pytest.approx(want, rel=1e-5, abs=1e-8)  # float32 cos near pi
+
+
 def test_unknown_factor_is_named():
     with pytest.raises(HParamsError, match="cosine_decay"):
         T2TLearningRateSchedule("constant*cosine_decay", 1.0, 100, 128)

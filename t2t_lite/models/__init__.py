@@ -7,14 +7,18 @@ from t2t_lite.models.loss import (
     padded_cross_entropy_sums,
     smoothed_cross_entropy,
 )
-from t2t_lite.models.trained_model import (
+from t2t_lite.models.run_hparams import (
+    FLAGS_FILE,
     HPARAMS_FILE,
+    load_run_hparams,
+    save_run_hparams,
+    with_problem_hparams,
+)
+from t2t_lite.models.trained_model import (
     CheckpointError,
     find_checkpoint,
-    load_run_hparams,
     load_trained_model,
     model_from_hparams,
-    with_problem_hparams,
 )
 from t2t_lite.models.transformer import (
     EOS_ID,
@@ -27,6 +31,7 @@ from t2t_lite.models.transformer import (
 __all__ = [
     "CheckpointError",
     "EOS_ID",
+    "FLAGS_FILE",
     "HPARAMS_FILE",
     "PAD_ID",
     "PaddedCrossEntropy",
@@ -38,6 +43,7 @@ __all__ = [
     "model_from_hparams",
     "make_checkpoint",
     "restore_model_weights",
+    "save_run_hparams",
     "padded_cross_entropy",
     "padded_cross_entropy_sums",
     "shift_right",

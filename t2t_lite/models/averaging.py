@@ -1,28 +1,21 @@
 """Checkpoint averaging (T2T's `t2t-avg-all`): the mean of each model weight over a run's
 latest checkpoints, saved as a checkpoint of the same model."""
 
-import os
-
 import numpy as np
 import tensorflow as tf
 from absl import logging
 
-from t2t_lite.hparams import HParams
 from t2t_lite.models.checkpoint import make_checkpoint, variables_by_path
-from t2t_lite.models.trained_model import (
-    HPARAMS_FILE,
-    CheckpointError,
-    load_run_hparams,
-    load_weights,
-    model_from_hparams,
-)
+from t2t_lite.models.run_hparams import load_run_hparams, save_run_hparams
+from t2t_lite.models.trained_model import CheckpointError, load_weights, model_from_hparams
+from t2t_lite.utils import file_system as fs
 
 
 def latest_checkpoints(model_dir: str, n: int) -> list[str]:
     """The last `n` checkpoints `model_dir`'s checkpoint state lists, oldest first."""
     state = tf.train.get_checkpoint_state(model_dir)
     paths = list(state.all_model_checkpoint_paths) if state else []
-    paths = [p if os.path.isabs(p) else os.path.join(model_dir, p) for p in paths]
+    paths = [fs.join_run_path(model_dir, p) for p in paths]
     if not paths:
         raise CheckpointError(f"--model_dir={model_dir} holds no checkpoint")
     if len(paths) < n:
@@ -45,18 +38,21 @@ def average_latest_checkpoints(model_dir: str, output_dir: str, n: int) -> tuple
             sums[name] += variable.numpy()
     for name, variable in variables.items():
         variable.assign((sums[name] / len(paths)).astype(variable.dtype))  # Keras dtype: a name
-    step = int(tf.train.load_checkpoint(paths[-1]).get_tensor(_step_key(paths[-1])))
-    tf.io.gfile.makedirs(output_dir)
+    step = _read_step(paths[-1])
+    fs.makedirs(output_dir)
     checkpoint = make_checkpoint(model)
-    checkpoint.step = tf.Variable(step, dtype=tf.int64)
+    checkpoint.step = step
     manager = tf.train.CheckpointManager(checkpoint, output_dir, max_to_keep=1, checkpoint_name="avg")
-    path = manager.save(checkpoint_number=step)
-    HParams.save(hparams, os.path.join(output_dir, HPARAMS_FILE))
+    path = manager.save(checkpoint_number=int(step.numpy()))
+    save_run_hparams(output_dir, hparams)
     return path, paths
 
 
-def _step_key(path: str) -> str:
-    names = [name for name, _ in tf.train.list_variables(path) if name.startswith("step/")]
-    if not names:
-        raise CheckpointError(f"{path} has no step: not written by t2t-trainer")
-    return names[0]
+def _read_step(path: str) -> tf.Variable:
+    """The global step saved in the checkpoint `path`."""
+    step = tf.Variable(0, dtype=tf.int64)
+    try:
+        tf.train.Checkpoint(step=step).read(path).assert_existing_objects_matched().expect_partial()
+    except AssertionError:
+        raise CheckpointError(f"{path} has no step: not written by t2t-trainer") from None
+    return step

@@ -1,34 +1,20 @@
-"""The model of a training run: hparams that name the problem and vocabulary sizes, the
-Transformer built from them, and loading it back from `hparams.json` and a checkpoint
-(what the decoder, the exporter and checkpoint averaging share)."""
+"""The model of a training run: the Transformer built from the run's hparams
+(`run_hparams`), and its weights loaded from a checkpoint (what the decoder, the
+exporter and checkpoint averaging share)."""
 
 import os
 
 import tensorflow as tf
 
 from t2t_lite.errors import T2TLiteError, first_line
-from t2t_lite.hparams import HParams, HParamsError
+from t2t_lite.hparams import HParams
 from t2t_lite.models.checkpoint import damaged_checkpoint_file, restore_model_weights
 from t2t_lite.models.transformer import Transformer
-
-HPARAMS_FILE = "hparams.json"
+from t2t_lite.utils import file_system as fs
 
 
 class CheckpointError(T2TLiteError):
-    """A missing, unreadable or mismatched checkpoint, or a run without `hparams.json`."""
-
-
-def with_problem_hparams(
-    hparams: HParams, problem_name: str, input_vocab_size: int, target_vocab_size: int
-) -> HParams:
-    """A copy of `hparams` that also records the problem and vocabulary sizes, so that
-    `hparams.json` alone rebuilds the model (as T2T's problem hparams do)."""
-    hparams = hparams.copy()
-    hparams.add("model", "transformer")
-    hparams.add("problem", problem_name)
-    hparams.add("input_vocab_size", int(input_vocab_size))
-    hparams.add("target_vocab_size", int(target_vocab_size))
-    return hparams
+    """A missing, unreadable or mismatched checkpoint."""
 
 
 def model_from_hparams(hparams: HParams, mixed_precision: str = "none") -> Transformer:
@@ -41,24 +27,9 @@ def model_from_hparams(hparams: HParams, mixed_precision: str = "none") -> Trans
     return model
 
 
-def load_run_hparams(run_dir: str, overrides: str = "") -> HParams:
-    """`run_dir/hparams.json` with T2T-form `overrides` applied."""
-    path = os.path.join(run_dir, HPARAMS_FILE)
-    if not tf.io.gfile.exists(path):
-        raise CheckpointError(f"{path} not found: is {run_dir} a t2t-trainer --output_dir?")
-    hparams = HParams.load(path)
-    for name in ("problem", "input_vocab_size", "target_vocab_size"):
-        if name not in hparams:
-            raise CheckpointError(f"{path} lacks {name!r}: not written by t2t-trainer")
-    try:
-        return hparams.parse(overrides)
-    except HParamsError as error:
-        raise HParamsError(f"--hparams={overrides!r}: {error}") from None
-
-
 def find_checkpoint(path: str) -> str:
     """The checkpoint prefix `path` names: a prefix itself, or the latest in a directory."""
-    if tf.io.gfile.isdir(path):
+    if fs.isdir(path):
         latest = tf.train.latest_checkpoint(path)
         if latest is None:
             state = tf.train.get_checkpoint_state(path)
@@ -70,7 +41,7 @@ def find_checkpoint(path: str) -> str:
                 )
             raise CheckpointError(f"no checkpoint in {path}")
         return latest
-    if not tf.io.gfile.exists(f"{path}.index"):
+    if not fs.exists(f"{path}.index"):
         raise CheckpointError(f"checkpoint {path} not found ({path}.index is missing)")
     return path
 

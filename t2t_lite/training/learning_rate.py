@@ -1,12 +1,14 @@
 """T2T's learning-rate schedules, written as a product of named factors, as a Keras
 `LearningRateSchedule` (serializable, so a saved optimizer keeps its schedule)."""
 
+import math
+
 import keras
 import tensorflow as tf
 
 from t2t_lite.hparams import HParams, HParamsError
 
-FACTORS = ("constant", "linear_warmup", "rsqrt_decay", "rsqrt_normalized_decay", "rsqrt_hidden_size")
+FACTORS = ("constant", "linear_warmup", "rsqrt_decay", "rsqrt_normalized_decay", "rsqrt_hidden_size", "cosdecay")
 
 
 @keras.saving.register_keras_serializable(package="t2t_lite")
@@ -18,7 +20,9 @@ class T2TLearningRateSchedule(keras.optimizers.schedules.LearningRateSchedule):
       - `linear_warmup`: `min(1, step / warmup_steps)`;
       - `rsqrt_decay`: `1 / sqrt(max(step, warmup_steps))`;
       - `rsqrt_normalized_decay`: `sqrt(warmup_steps) / sqrt(max(step, warmup_steps))`;
-      - `rsqrt_hidden_size`: `1 / sqrt(hidden_size)`.
+      - `rsqrt_hidden_size`: `1 / sqrt(hidden_size)`;
+      - `cosdecay`: 1 up to `warmup_steps`, then `(1 + cos(pi * step / decay_steps)) / 2`,
+        which reaches 0 at `decay_steps` (and, as in T2T, rises again after it).
 
     Args:
       schedule: factor names joined by `*`, e.g.
@@ -26,9 +30,10 @@ class T2TLearningRateSchedule(keras.optimizers.schedules.LearningRateSchedule):
       constant: the `constant` factor (`learning_rate_constant`).
       warmup_steps: `learning_rate_warmup_steps`.
       hidden_size: the model width, for `rsqrt_hidden_size`.
+      decay_steps: `learning_rate_decay_steps`, for `cosdecay`.
     """
 
-    def __init__(self, schedule: str, constant: float, warmup_steps: int, hidden_size: int):
+    def __init__(self, schedule: str, constant: float, warmup_steps: int, hidden_size: int, decay_steps: int = 5000):
         factors = [name.strip() for name in schedule.split("*") if name.strip()]
         unknown = [name for name in factors if name not in FACTORS]
         if unknown or not factors:
@@ -43,6 +48,9 @@ class T2TLearningRateSchedule(keras.optimizers.schedules.LearningRateSchedule):
         self.constant = float(constant)
         self.warmup_steps = int(warmup_steps)
         self.hidden_size = int(hidden_size)
+        if "cosdecay" in factors and decay_steps <= 0:
+            raise HParamsError(f"learning_rate_decay_steps must be > 0 for cosdecay, got {decay_steps}")
+        self.decay_steps = int(decay_steps)
 
     @classmethod
     def from_hparams(cls, hparams: HParams) -> "T2TLearningRateSchedule":
@@ -51,6 +59,7 @@ class T2TLearningRateSchedule(keras.optimizers.schedules.LearningRateSchedule):
             hparams.learning_rate_constant,
             hparams.learning_rate_warmup_steps,
             hparams.hidden_size,
+            hparams.learning_rate_decay_steps,
         )
 
     def __call__(self, step):
@@ -68,6 +77,9 @@ class T2TLearningRateSchedule(keras.optimizers.schedules.LearningRateSchedule):
                 rate *= tf.sqrt(warmup) * tf.math.rsqrt(tf.maximum(step, warmup))
             elif name == "rsqrt_hidden_size":
                 rate *= self.hidden_size**-0.5
+            elif name == "cosdecay":
+                decayed = 0.5 * (1.0 + tf.cos(math.pi * step / self.decay_steps))
+                rate *= tf.where(step <= warmup, 1.0, decayed)
         return rate
 
     def get_config(self):
@@ -76,4 +88,5 @@ class T2TLearningRateSchedule(keras.optimizers.schedules.LearningRateSchedule):
             "constant": self.constant,
             "warmup_steps": self.warmup_steps,
             "hidden_size": self.hidden_size,
+            "decay_steps": self.decay_steps,
         }

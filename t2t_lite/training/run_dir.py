@@ -7,21 +7,12 @@ import tensorflow as tf
 
 from t2t_lite.errors import T2TLiteError
 from t2t_lite.hparams import HParams
-from t2t_lite.models.trained_model import HPARAMS_FILE
-
-FLAGS_FILE = "flags.txt"
+from t2t_lite.models.run_hparams import FLAGS_FILE, HPARAMS_FILE, load_run_hparams, save_run_hparams
+from t2t_lite.utils import file_system as fs
 
 
 class RunDirError(T2TLiteError):
     """`--output_dir` holds another run, or files that cannot be read back."""
-
-
-def write_text_atomically(path: str, text: str) -> None:
-    """Writes `text` to a temporary name beside `path`, then renames it over `path`."""
-    tmp_path = os.path.join(os.path.dirname(path), f".incomplete-{os.path.basename(path)}")
-    with tf.io.gfile.GFile(tmp_path, "w") as f:
-        f.write(text)
-    tf.io.gfile.rename(tmp_path, path, overwrite=True)
 
 
 def hparams_differences(saved: HParams, given: HParams) -> list[str]:
@@ -41,15 +32,17 @@ def hparams_differences(saved: HParams, given: HParams) -> list[str]:
 def check_output_dir(output_dir: str, hparams: HParams) -> bool:
     """Whether `output_dir` holds a checkpoint of this same run to resume.
 
-    Raises `RunDirError` when its `hparams.json` differs from `hparams` (naming each
-    differing value), cannot be read, or is missing beside a checkpoint.
+    The saved `hparams.json` is read over the current defaults of its set (see
+    `run_hparams`), so a run saved before an hparam existed resumes with its default.
+    Raises `RunDirError` when it differs from `hparams` (naming each differing value),
+    cannot be read, or is missing beside a checkpoint.
     """
     path = os.path.join(output_dir, HPARAMS_FILE)
     # Any checkpoint counts: the trainer falls back past a missing or corrupt latest one.
     has_checkpoint = tf.train.latest_checkpoint(output_dir) is not None or bool(
-        tf.io.gfile.glob(os.path.join(output_dir, "ckpt-*.index"))
+        fs.glob(os.path.join(output_dir, "ckpt-*.index"))
     )
-    if not tf.io.gfile.exists(path):
+    if not fs.exists(path):
         if has_checkpoint:
             raise RunDirError(
                 f"--output_dir={output_dir} holds a checkpoint but no {HPARAMS_FILE}: it is not "
@@ -57,9 +50,9 @@ def check_output_dir(output_dir: str, hparams: HParams) -> bool:
             )
         return False
     try:
-        saved = HParams.load(path)
+        saved = load_run_hparams(output_dir)
     except T2TLiteError as error:
-        raise RunDirError(f"{path}: {error}") from None
+        raise RunDirError(f"--output_dir={output_dir}: {error}") from None
     differences = hparams_differences(saved, hparams)
     if differences:
         raise RunDirError(
@@ -72,6 +65,6 @@ def check_output_dir(output_dir: str, hparams: HParams) -> bool:
 
 def write_run_files(output_dir: str, hparams: HParams, flags_text: str) -> None:
     """Writes `hparams.json` and `flags.txt` (each through a temporary name)."""
-    tf.io.gfile.makedirs(output_dir)
-    hparams.save(os.path.join(output_dir, HPARAMS_FILE))  # through a temporary name too
-    write_text_atomically(os.path.join(output_dir, FLAGS_FILE), flags_text)
+    fs.makedirs(output_dir)
+    save_run_hparams(output_dir, hparams)
+    fs.write_atomically(os.path.join(output_dir, FLAGS_FILE), flags_text)
