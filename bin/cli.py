@@ -1,4 +1,9 @@
-"""What every binary shares: quiet TensorFlow logs and one-line errors with exit code 1."""
+"""What every binary shares: quiet TensorFlow logs, `--help` that lists the binary's own
+flags, and one-line errors with exit code 1.
+
+Nothing here imports TensorFlow at module level: `--help` and flag errors answer before
+any binary loads it.
+"""
 
 import os
 import sys
@@ -21,6 +26,13 @@ def check_args(argv: list[str], *required: str) -> None:
             raise app.UsageError(f"--{name} is required")
 
 
+def normalized_path(path: str) -> str:
+    """`path` with `~` expanded, and made absolute when it is local (a `gs://` URL stays
+    as given), for comparing two directory flags."""
+    path = os.path.expanduser(path)
+    return os.path.abspath(path) if "://" not in path else path.rstrip("/")
+
+
 def decode_hparams_flag(value: str):
     """`--decode_hparams` parsed, its errors naming the flag."""
     from t2t_lite.decoding import decode_hparams
@@ -32,19 +44,43 @@ def decode_hparams_flag(value: str):
         raise HParamsError(f"--decode_hparams={value!r}: {error}") from None
 
 
+def _show_module_in_help(module) -> None:
+    """Makes absl's `--help` show `module`'s docstring and flags.
+
+    absl describes the script it runs (`sys.argv[0]`, `__main__`); a console script's
+    wrapper is neither the module that defines the flags nor documented.
+    """
+    from absl import flags
+
+    main = sys.modules["__main__"]
+    if main is not module:
+        main.__doc__ = module.__doc__
+        for flag in flags.FLAGS.get_key_flags_for_module(module.__name__):
+            flags.FLAGS.register_key_flag_for_module(sys.argv[0], flag)
+
+
+def fail(message: str) -> None:
+    """Exits with status 1 after `prog: error: message` on stderr."""
+    print(f"{os.path.basename(sys.argv[0])}: error: {message}", file=sys.stderr)
+    sys.exit(1)
+
+
 def run(main: Callable[[list[str]], None]) -> None:
     """`absl.app.run(main)`, turning t2t_lite's input errors into `prog: error: message`
     on stderr and exit status 1, without a traceback."""
     from absl import app
 
-    from t2t_lite.errors import T2TLiteError
+    _show_module_in_help(sys.modules[main.__module__])
 
     def guarded_main(argv):
         try:
             main(argv)
-        except T2TLiteError as error:
-            prog = os.path.basename(sys.argv[0])
-            print(f"{prog}: error: {error}", file=sys.stderr)
-            sys.exit(1)
+        except Exception as error:
+            # Looked up, not imported: importing t2t_lite loads TensorFlow, which a
+            # binary that never did (t2t-query-export, a flag error) must not wait for.
+            errors = sys.modules.get("t2t_lite.errors")
+            if errors is None or not isinstance(error, errors.T2TLiteError):
+                raise
+            fail(str(error))
 
     app.run(guarded_main)

@@ -20,8 +20,7 @@ FLAGS = flags.FLAGS
 
 def main(argv):
     cli.check_args(argv, "model_dir", "output_dir")
-    model_dir = os.path.abspath(os.path.expanduser(FLAGS.model_dir))
-    output_dir = os.path.abspath(os.path.expanduser(FLAGS.output_dir))
+    model_dir, output_dir = (cli.normalized_path(flag) for flag in (FLAGS.model_dir, FLAGS.output_dir))
     if output_dir == model_dir:
         raise app.UsageError("--output_dir must differ from --model_dir (its checkpoints would mix with the run's)")
 

@@ -1,4 +1,4 @@
-"""t2t-decoder: translates with a trained model (greedy or beam search, cached).
+r"""t2t-decoder: translates with a trained model (greedy or beam search, cached).
 
     t2t-decoder --data_dir=~/t2t_data --output_dir=~/t2t_train/multi30k \
       --decode_hparams="beam_size=4,alpha=0.6" --decode_from_file=source.en
@@ -47,10 +47,11 @@ def main(argv):
 
     from t2t_lite import decoding
     from t2t_lite.errors import DataError
+    from t2t_lite.utils import file_system
     from t2t_lite.utils.text_lines import read_lines, write_lines_atomically
     from t2t_lite.utils.usr_dir import import_usr_dir
 
-    if FLAGS.decode_to_file and os.path.isdir(os.path.expanduser(FLAGS.decode_to_file)):
+    if FLAGS.decode_to_file and file_system.isdir(os.path.expanduser(FLAGS.decode_to_file)):
         raise DataError(f"--decode_to_file={FLAGS.decode_to_file} is a directory; name a file to write")
 
     if FLAGS.t2t_usr_dir:

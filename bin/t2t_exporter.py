@@ -1,4 +1,4 @@
-"""t2t-exporter: writes a trained model as a versioned SavedModel for TensorFlow Serving,
+r"""t2t-exporter: writes a trained model as a versioned SavedModel for TensorFlow Serving,
 taking raw text and returning text (tokenization and search inside the graph).
 
     t2t-exporter --data_dir=~/t2t_data --output_dir=~/t2t_train/multi30k \

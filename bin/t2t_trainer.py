@@ -1,4 +1,4 @@
-"""t2t-trainer: trains and evaluates the Transformer on a generated problem.
+r"""t2t-trainer: trains and evaluates the Transformer on a generated problem.
 
     t2t-trainer --problem=translate_ende_multi30k --hparams_set=transformer_base \
       --data_dir=~/t2t_data --output_dir=~/t2t_train/multi30k --train_steps=100000
@@ -62,7 +62,7 @@ def main(argv):
     from t2t_lite import models, training
     from t2t_lite.errors import DataError
     from t2t_lite.hparams import HParamsError, get_hparams
-    from t2t_lite.problems import get_problem
+    from t2t_lite.problems import DEV, TRAIN, get_problem
     from t2t_lite.utils.usr_dir import import_usr_dir
 
     training.split_cpu(FLAGS.num_cpu_devices)
@@ -83,16 +83,18 @@ def main(argv):
     chief = training.strategy.is_chief(strategy)
     logging.info("%s strategy with %d replica(s)", strategy_name, strategy.num_replicas_in_sync)
 
-    if not problem.is_generated(data_dir):
+    if not problem.is_generated(data_dir, splits=[TRAIN]):
         if not FLAGS.generate_data:
             raise DataError(
-                f"--data_dir={data_dir} lacks the files of {problem.name}; run t2t-datagen "
-                f"--problem={problem.name} or pass --generate_data"
+                f"--data_dir={data_dir} lacks the train split or the vocabulary of {problem.name}; "
+                f"run t2t-datagen --problem={problem.name} or pass --generate_data"
             )
         problem.generate_data(data_dir, os.path.expanduser(FLAGS.tmp_dir), seed=FLAGS.random_seed)
+    if FLAGS.schedule != "train":
+        problem.require_split(data_dir, DEV, f"--schedule={FLAGS.schedule}")
     vocab = problem.feature_vocabulary(data_dir)
     hparams = models.with_problem_hparams(
-        hparams, problem.name, vocab["inputs"].vocab_size, vocab["targets"].vocab_size
+        hparams, problem.name, vocab["inputs"].vocab_size, vocab["targets"].vocab_size, FLAGS.hparams_set
     )
     resuming = training.check_output_dir(output_dir, hparams)
     if FLAGS.schedule == "evaluate" and not resuming:

@@ -44,6 +44,7 @@ def check(name, inputs, targets):
         ("algorithmic_identity_binary40", 2, 40),
         ("algorithmic_reverse_binary40", 2, 40),
         ("algorithmic_reverse_decimal40", 10, 40),
+        ("algorithmic_reverse_decimal12", 10, 12),
         ("algorithmic_addition_binary40", 3, 40),
         ("algorithmic_addition_decimal40", 11, 40),
         ("algorithmic_sort_problem", 20, 10),
@@ -68,6 +69,7 @@ def test_generated_files_follow_t2t(tmp_path, name, num_symbols, train_length):
         assert all(0 <= s < num_symbols for s in inputs + targets)
         check(name, inputs, targets)
     assert max(len(i) - 1 for i, _ in train) <= train_length
+    assert max(len(i) - 1 for i, _ in dev) <= problem.dev_length
     assert problem.vocabulary(str(tmp_path))["inputs"].vocab_size == num_symbols + 2
 
 
