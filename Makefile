@@ -44,12 +44,18 @@ multi30k: $(BENCH_STAMP)
 	bash bench/multi30k.sh cpu translate_ende_multi30k
 	bash bench/multi30k.sh cpu translate_ende_multi30k_rev
 
-# -rs: why each skipped test skipped; --durations: where the time goes.
+# -rs: why each skipped test skipped; --durations: where the time goes. Most tests wait
+# on binaries in subprocesses, so TEST_JOBS pytest-xdist workers share the cores; a file's
+# tests stay on one worker, so its module fixtures are built once (conftest.built_once
+# shares the session ones across workers).
+TEST_JOBS ?= 2
+PYTEST := $(PY) -m pytest -q -rs --durations=15 -n $(TEST_JOBS) --dist loadfile
+
 test: $(STAMP)
-	$(PY) -m pytest -q -rs --durations=15
+	$(PYTEST)
 
 test-fast: $(STAMP)
-	$(PY) -m pytest -q -rs --durations=15 -m "not slow"
+	$(PYTEST) -m "not slow"
 
 clean:
 	rm -rf $(VENV) t2t_work .pytest_cache *.egg-info

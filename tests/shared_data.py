@@ -1,5 +1,8 @@
-"""Where the Multi30k files beside the project live (../shared/data/multi30k)."""
+"""The data beside the project (`../shared/data`): the Multi30k files. Where they are
+missing a test that needs them skips, with the reason `pytest -rs` shows; under CI
+(`CI` set) it fails instead, so a CI run can never pass by skipping them."""
 
+import os
 import pathlib
 import shutil
 
@@ -9,11 +12,21 @@ MULTI30K = pathlib.Path(__file__).resolve().parents[2] / "shared" / "data" / "mu
 MULTI30K_FILES = [f"{stem}.{lang}.gz" for stem in ("train", "val", "test_2016_flickr") for lang in ("en", "de")]
 
 
+def require_multi30k() -> pathlib.Path:
+    """The shared Multi30k directory (read only: pass it as --tmp_dir)."""
+    missing = [name for name in MULTI30K_FILES if not (MULTI30K / name).exists()]
+    if missing:
+        message = f"Multi30k files not found in {MULTI30K}: {', '.join(missing)}"
+        if os.environ.get("CI"):
+            pytest.fail(f"{message} (CI is set: shared data must be there)")
+        pytest.skip(message)
+    return MULTI30K
+
+
 def multi30k_copy(directory: pathlib.Path) -> pathlib.Path:
-    """Copies the raw Multi30k files into `directory` (tests never write beside the project)."""
-    if not all((MULTI30K / name).exists() for name in MULTI30K_FILES):
-        pytest.skip(f"Multi30k files not found in {MULTI30K}")
+    """A copy of the raw Multi30k files in `directory`, for tests that damage them."""
+    source = require_multi30k()
     directory.mkdir(parents=True, exist_ok=True)
     for name in MULTI30K_FILES:
-        shutil.copy(MULTI30K / name, directory / name)
+        shutil.copy(source / name, directory / name)
     return directory

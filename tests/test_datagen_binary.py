@@ -7,6 +7,9 @@ from binaries import run_binary
 from records import read_examples
 from shared_data import MULTI30K_FILES, multi30k_copy
 
+# Runs binaries or trains models in subprocesses: `make test-fast` leaves it out.
+pytestmark = pytest.mark.slow
+
 SENTENCES = [
     ("A dog runs on the beach.", "Ein Hund rennt am Strand."),
     ("Two children play soccer.", "Zwei Kinder spielen Fußball."),

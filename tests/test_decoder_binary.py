@@ -11,6 +11,9 @@ import tensorflow as tf
 from binaries import SCRIPTS, binary_env, run_binary
 from training_runs import directory_state, model_weights
 
+# Runs binaries or trains models in subprocesses: `make test-fast` leaves it out.
+pytestmark = pytest.mark.slow
+
 
 def assert_fails(result, *fragments):
     assert result.returncode != 0, result.stdout + result.stderr
@@ -93,24 +96,12 @@ def test_dev_split_decoding_writes_decodes_inputs_and_targets(reverse_run, tmp_p
     assert f": {exact} exact" in result.stdout
 
 
-@pytest.mark.parametrize(
-    "args,fragments",
-    [
-        (["--decode_hparams=beam_sise=2"], ["--decode_hparams", "beam_sise"]),
-        (["--decode_from_file=/nonexistent/in.txt"], ["--decode_from_file=/nonexistent/in.txt", "no such file"]),
-        (["--checkpoint_path=/nonexistent/ckpt-5"], ["/nonexistent/ckpt-5", "not found"]),
-        (["--problem=algorithmic_identity_binary40"], ["--problem=algorithmic_identity_binary40", "trained on"]),
-        (["--hparams=hidden_sise=3"], ["--hparams", "hidden_sise"]),
-    ],
-)
-def test_bad_decoder_input_is_a_clear_error(reverse_run, args, fragments):
+def test_a_run_of_another_problem_is_named(reverse_run):
+    # Other bad decoder flags: tests/faults/test_bad_flags.py.
     before = directory_state(reverse_run[1])
-    assert_fails(decoder(reverse_run, *args), *fragments)
+    args = ["--problem=algorithmic_identity_binary40"]
+    assert_fails(decoder(reverse_run, *args), "--problem=algorithmic_identity_binary40", "trained on")
     assert directory_state(reverse_run[1]) == before
-
-
-def test_decoder_needs_a_training_run(reverse_run, tmp_path):
-    assert_fails(decoder((reverse_run[0], str(tmp_path)), "--decode_interactive"), "hparams.json")
 
 
 def test_a_line_the_vocabulary_cannot_encode_is_named(reverse_run, tmp_path):

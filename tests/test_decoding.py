@@ -10,6 +10,9 @@ from t2t_lite.problems import get_problem
 
 from decode_runs import REVERSE_PROBLEM
 
+# Runs binaries or trains models in subprocesses: `make test-fast` leaves it out.
+pytestmark = pytest.mark.slow
+
 EOS = models.EOS_ID
 
 

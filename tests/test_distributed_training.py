@@ -15,6 +15,9 @@ from binaries import SCRIPTS, binary_env
 from t2t_lite.problems import get_problem
 from training_runs import PROBLEM, checkpoint_step, event_tags, model_weights, run_trainer, trainer_args
 
+# Runs binaries or trains models in subprocesses: `make test-fast` leaves it out.
+pytestmark = pytest.mark.slow
+
 # One-device training on batches b1 + b2 (concatenated, padded) against mirrored training
 # with b1 on one CPU device and b2 on the other; dropout off, clipping on. Adam's epsilon
 # is large so that updates scale with the gradient: a loss scaled wrongly across replicas

@@ -3,15 +3,19 @@ processes that import only tensorflow and tensorflow_text."""
 
 import json
 import os
-import signal
+import shutil
 import subprocess
 import sys
-import time
 
 import pytest
+import tensorflow as tf
 
 from binaries import SCRIPTS, binary_env, run_binary
+from t2t_lite import export
 from test_decoder_binary import ALIGNMENT_LINES, assert_fails, decoder
+
+# Runs binaries or trains models in subprocesses: `make test-fast` leaves it out.
+pytestmark = pytest.mark.slow
 
 SERVE_SCRIPT = r"""
 import json, sys
@@ -45,15 +49,6 @@ def serve_in_fresh_process(path, lines, tmp_path):
     )
     assert result.returncode == 0, result.stderr
     return json.loads(result.stdout.strip().splitlines()[-1])
-
-
-@pytest.fixture(scope="module")
-def text_export(text_run, tmp_path_factory):
-    export_dir = tmp_path_factory.mktemp("export")
-    result = exporter(text_run, f"--export_dir={export_dir}", "--decode_hparams=beam_size=2,alpha=0.6,extra_length=3")
-    assert result.returncode == 0, result.stderr
-    assert f"to {export_dir}/1" in result.stdout
-    return export_dir / "1"
 
 
 def test_layout_is_what_tf_serving_loads(text_export):
@@ -140,18 +135,34 @@ def test_every_op_is_core_tensorflow_or_tensorflow_text(text_export):
     assert any("Sentencepiece" in op for op in audit["text"]), audit["text"]
 
 
-def test_versions_count_up_and_never_overwrite(reverse_run, tmp_path):
+def test_versions_count_up_and_never_overwrite(reverse_run, reverse_exports, tmp_path):
+    # reverse_exports ran t2t-exporter twice into one directory: versions 1, then 2.
     export_dir = tmp_path / "export"
-    for expected in ("1", "2"):
-        result = exporter(reverse_run, f"--export_dir={export_dir}", "--decode_hparams=beam_size=1")
-        assert result.returncode == 0, result.stderr
-        assert result.stdout.strip().endswith(f"{export_dir}/{expected}")
+    shutil.copytree(reverse_exports, export_dir)
     before = sorted(os.listdir(export_dir / "1"))
     assert_fails(exporter(reverse_run, f"--export_dir={export_dir}", "--version=1"), f"{export_dir}/1 exists")
     assert sorted(os.listdir(export_dir / "1")) == before
-    result = exporter(reverse_run, f"--export_dir={export_dir}", "--version=7")
-    assert result.returncode == 0, result.stderr
-    assert sorted(os.listdir(export_dir)) == ["1", "2", "7"]
+    assert sorted(os.listdir(export_dir)) == ["1", "2"]
+
+
+class Constant(tf.Module):
+    @tf.function(input_signature=[tf.TensorSpec([None], tf.string)])
+    def serve(self, inputs):
+        return {"outputs": inputs}
+
+
+def test_export_versioned_numbers_names_and_cleans_up(tmp_path):
+    module = Constant()
+    signatures = {"serving_default": module.serve.get_concrete_function()}
+    export_dir = str(tmp_path / "e")
+    os.makedirs(f"{export_dir}/.incomplete-3-999999999")  # an exporter that died mid-write
+    assert export.export_versioned(module, signatures, export_dir) == f"{export_dir}/1"
+    assert export.export_versioned(module, signatures, export_dir, version=7) == f"{export_dir}/7"
+    assert export.export_versioned(module, signatures, export_dir) == f"{export_dir}/8"
+    with pytest.raises(export.ExportError, match="/7 exists"):
+        export.export_versioned(module, signatures, export_dir, version=7)
+    assert sorted(os.listdir(export_dir)) == ["1", "7", "8"]
+    assert export.existing_versions(export_dir) == [1, 7, 8]
 
 
 def test_return_beams_serves_a_beam_axis(reverse_run, tmp_path):
@@ -168,9 +179,8 @@ def test_return_beams_serves_a_beam_axis(reverse_run, tmp_path):
     assert result.stdout.strip().splitlines()[-1] == "(3, 3) (3, 3) [b'', b'', b'']"
 
 
-def test_serialized_example_signature_takes_t2t_examples(reverse_run, tmp_path):
-    export_dir = tmp_path / "export"
-    assert exporter(reverse_run, f"--export_dir={export_dir}", "--decode_hparams=beam_size=1").returncode == 0
+def test_serialized_example_signature_takes_t2t_examples(reverse_exports):
+    export_dir = reverse_exports
     script = (
         "import sys, tensorflow as tf, tensorflow_text\n"
         "model = tf.saved_model.load(sys.argv[1])\n"
@@ -188,41 +198,9 @@ def test_serialized_example_signature_takes_t2t_examples(reverse_run, tmp_path):
     assert same == "True" and float(example_score) == pytest.approx(float(text_score), abs=1e-5)
 
 
-def test_keras_users_load_the_export_as_a_layer(reverse_run, tmp_path):
+def test_keras_users_load_the_export_as_a_layer(reverse_exports):
     import keras
-    import tensorflow as tf
 
-    export_dir = tmp_path / "export"
-    assert exporter(reverse_run, f"--export_dir={export_dir}", "--decode_hparams=beam_size=1").returncode == 0
-    layer = keras.layers.TFSMLayer(str(export_dir / "1"), call_endpoint="serving_default")
+    layer = keras.layers.TFSMLayer(str(reverse_exports / "1"), call_endpoint="serving_default")
     out = layer(tf.constant(["0 1 1", "1 0"]))
     assert out["outputs"].shape == (2,) and out["outputs"].dtype == tf.string
-
-
-def test_killing_the_exporter_mid_write_leaves_no_version(reverse_run, tmp_path):
-    data_dir, output_dir = reverse_run
-    export_dir = tmp_path / "export"
-    process = subprocess.Popen(
-        [str(SCRIPTS / "t2t-exporter"), f"--data_dir={data_dir}", f"--output_dir={output_dir}", f"--export_dir={export_dir}"],
-        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=binary_env(),
-    )
-    deadline = time.monotonic() + 240
-    while time.monotonic() < deadline and process.poll() is None:
-        if export_dir.exists() and any(n.startswith(".incomplete-") for n in os.listdir(export_dir)):
-            break
-        time.sleep(0.01)
-    assert process.poll() is None, "the exporter finished before it could be killed"
-    process.send_signal(signal.SIGKILL)
-    process.wait()
-    assert not [n for n in os.listdir(export_dir) if n.isdigit()]
-    # The next export is version 1 and clears the dead temporary.
-    result = exporter(reverse_run, f"--export_dir={export_dir}")
-    assert result.returncode == 0, result.stderr
-    assert sorted(os.listdir(export_dir)) == ["1"]
-
-
-def test_bad_exporter_input_is_a_clear_error(reverse_run, tmp_path):
-    assert_fails(exporter(reverse_run, "--decode_hparams=beam=2"), "--decode_hparams", "beam")
-    assert_fails(exporter((reverse_run[0], str(tmp_path)), f"--export_dir={tmp_path}/e"), "hparams.json")
-    assert_fails(exporter(reverse_run, "--checkpoint_path=/nonexistent/ckpt-1"), "/nonexistent/ckpt-1")
-    assert not os.path.exists(tmp_path / "e")

@@ -6,16 +6,19 @@ import pytest
 
 from binaries import run_binary
 from records import read_examples
-from shared_data import multi30k_copy
+from shared_data import require_multi30k
 from t2t_lite.hparams import get_hparams
 from t2t_lite.problems import get_problem
+
+# Runs binaries or trains models in subprocesses: `make test-fast` leaves it out.
+pytestmark = pytest.mark.slow
 
 SPLIT_SIZES = {"train": 29_000, "dev": 1_014, "test": 1_000}
 
 
 @pytest.fixture(scope="module")
 def generated(tmp_path_factory):
-    raw = multi30k_copy(tmp_path_factory.mktemp("raw"))
+    raw = require_multi30k()
     data_dir = tmp_path_factory.mktemp("data")
     problem = get_problem("translate_ende_multi30k")
     assert problem.generate_data(str(data_dir), str(raw), seed=5)
@@ -109,7 +112,6 @@ def test_reverse_run_decodes_its_dev_set_german_to_english(generated, tmp_path):
     assert set(targets) <= set(raw_lines(raw, "val.en.gz"))
 
 
-@pytest.mark.slow
 def test_generation_is_deterministic(generated, tmp_path):
     problem, data_dir, raw = generated
     get_problem("translate_ende_multi30k").generate_data(str(tmp_path), str(raw), seed=5)

@@ -9,21 +9,16 @@ import pytest
 import tensorflow as tf
 import tensorflow_text  # noqa: F401  (the tokenizer ops)
 
-from binaries import run_binary
+# Runs binaries or trains models in subprocesses: `make test-fast` leaves it out.
+pytestmark = pytest.mark.slow
+
 
 LINES = ["0 1 1", "", "1 1 0 0 1"]
 
 
 @pytest.fixture(scope="module")
-def exported(reverse_run, tmp_path_factory):
-    data_dir, output_dir = reverse_run
-    export_dir = tmp_path_factory.mktemp("export")
-    result = run_binary(
-        "t2t-exporter", f"--data_dir={data_dir}", f"--output_dir={output_dir}",
-        f"--export_dir={export_dir}", "--decode_hparams=beam_size=2",
-    )
-    assert result.returncode == 0, result.stderr
-    return tf.saved_model.load(str(export_dir / "1"))
+def exported(reverse_exports):
+    return tf.saved_model.load(str(reverse_exports / "2"))  # beam search, beam 2
 
 
 def example_bytes(ids):

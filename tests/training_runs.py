@@ -44,6 +44,17 @@ def event_tags(directory) -> dict[str, list[tuple[int, float]]]:
     return tags
 
 
+def newest_complete_checkpoint(output_dir) -> str:
+    """The documented resume rule, spelled out independently of t2t_lite: the highest-
+    numbered `ckpt-N` whose `.index` exists (TensorFlow writes the index last), whatever
+    the `checkpoint` state file says; a kill between a save and the state file's update
+    leaves that file one checkpoint behind."""
+    indexes = glob.glob(os.path.join(str(output_dir), "ckpt-*.index"))
+    assert indexes, f"no checkpoint in {output_dir}"
+    prefixes = [path[: -len(".index")] for path in indexes]
+    return max(prefixes, key=lambda prefix: int(prefix.rsplit("-", 1)[1]))
+
+
 def checkpoint_step(path: str) -> int:
     """The optimizer's iteration count stored in a checkpoint."""
     names = [name for name, _ in tf.train.list_variables(path) if name.startswith("step/")]

@@ -9,6 +9,9 @@ import pytest
 from binaries import run_binary
 from test_decoder_binary import assert_fails
 
+# Runs binaries or trains models in subprocesses: `make test-fast` leaves it out.
+pytestmark = pytest.mark.slow
+
 # (binary, arguments, fragments the error must contain). Placeholders: {data} and {run}
 # (a trained reverse-binary run), {tmp} (this test's empty directory), {text} (a small
 # text file).
@@ -26,7 +29,8 @@ CASES = [
     ("t2t-trainer", ["--problem=algorithmic_reverse_binary40_test", "--data_dir={data}", "--output_dir={tmp}/o", "--train_steps=ten"], ["--train_steps"]),
     ("t2t-trainer", ["--problem=algorithmic_reverse_binary40_test", "--data_dir={data}", "--output_dir={tmp}/o", "--train_steps=-3"], ["--train_steps"]),
     ("t2t-trainer", ["--problem=algorithmic_reverse_binary40_test", "--data_dir={data}", "--output_dir={tmp}/o", "--local_eval_frequency=0"], ["--local_eval_frequency"]),
-    ("t2t-trainer", ["--problem=algorithmic_reverse_binary40_test", "--data_dir={data}", "--output_dir={tmp}/o", "--hparams_set=transformer_huge"], ["transformer_huge"]),
+    ("t2t-trainer", ["--problem=algorithmic_reverse_binary40_test", "--data_dir={data}", "--output_dir={tmp}/o", "--hparams_set=transformer_tinyy"], ["transformer_tinyy", "did you mean transformer_tiny"]),
+    ("t2t-trainer", ["--problem=algorithmic_reverse_binary4", "--data_dir={data}", "--output_dir={tmp}/o"], ["algorithmic_reverse_binary4"]),
     ("t2t-trainer", ["--problem=algorithmic_reverse_binary40_test", "--data_dir={data}", "--output_dir={tmp}/o", "--hparams=hiden_size=8"], ["--hparams", "hiden_size"]),
     ("t2t-trainer", ["--problem=algorithmic_reverse_binary40_test", "--data_dir={data}", "--output_dir={tmp}/o", "--hparams=hidden_size=big"], ["--hparams", "hidden_size"]),
     ("t2t-trainer", ["--problem=algorithmic_reverse_binary40_test", "--data_dir={data}", "--output_dir={tmp}/o", "--hparams=learning_rate_schedule=cosine"], ["cosine"]),
@@ -37,20 +41,22 @@ CASES = [
     ("t2t-trainer", ["--problem=algorithmic_reverse_binary40_test", "--data_dir={tmp}/empty", "--output_dir={tmp}/o"], ["--data_dir={tmp}/empty"]),
     ("t2t-trainer", ["--problem=algorithmic_reverse_binary40_test", "--data_dir={data}", "--output_dir={tmp}/o", "--warm_start_from={tmp}/none"], ["{tmp}/none"]),
     ("t2t-trainer", ["--problem=algorithmic_reverse_binary40_test", "--data_dir={data}"], ["--output_dir"]),
-    ("t2t-decoder", ["--data_dir={data}", "--output_dir={run}", "--decode_from_file={tmp}/none.txt"], ["{tmp}/none.txt"]),
+    ("t2t-decoder", ["--data_dir={data}", "--output_dir={run}", "--decode_from_file={tmp}/none.txt"], ["--decode_from_file={tmp}/none.txt", "no such file"]),
     ("t2t-decoder", ["--data_dir={data}", "--output_dir={run}", "--decode_from_file={text}", "--decode_hparams=beam_size=0"], ["--decode_hparams", "beam_size"]),
     ("t2t-decoder", ["--data_dir={data}", "--output_dir={run}", "--decode_from_file={text}", "--decode_hparams=alpha=high"], ["--decode_hparams", "alpha"]),
     ("t2t-decoder", ["--data_dir={data}", "--output_dir={run}", "--decode_from_file={text}", "--decode_hparams=beams=2"], ["--decode_hparams", "beams"]),
     ("t2t-decoder", ["--data_dir={data}", "--output_dir={tmp}", "--decode_from_file={text}"], ["hparams.json"]),
-    ("t2t-decoder", ["--data_dir={data}", "--output_dir={run}", "--decode_from_file={text}", "--checkpoint_path={tmp}/ckpt-9"], ["{tmp}/ckpt-9"]),
+    ("t2t-decoder", ["--data_dir={data}", "--output_dir={run}", "--decode_from_file={text}", "--checkpoint_path={tmp}/ckpt-9"], ["{tmp}/ckpt-9", "not found"]),
     ("t2t-decoder", ["--data_dir={data}", "--output_dir={run}", "--decode_from_file={text}", "--decode_to_file={tmp}/empty"], ["{tmp}/empty"]),
     ("t2t-decoder", ["--data_dir={data}", "--output_dir={run}", "--decode_from_file={text}", "--hparams=max_length=x"], ["--hparams", "max_length"]),
+    ("t2t-decoder", ["--data_dir={data}", "--output_dir={run}", "--decode_from_file={text}", "--hparams=hidden_sise=3"], ["--hparams", "hidden_sise"]),
     ("t2t-decoder", ["--data_dir={data}", "--output_dir={run}", "--decode_from_file={text}", "--xla=maybe"], ["--xla"]),
     ("t2t-exporter", ["--data_dir={data}", "--output_dir={run}", "--export_dir={tmp}/e", "--version=-1"], ["--version"]),
     ("t2t-exporter", ["--data_dir={data}", "--output_dir={run}", "--export_dir={tmp}/e", "--version=one"], ["--version"]),
     ("t2t-exporter", ["--data_dir={data}", "--output_dir={run}", "--export_dir={tmp}/e", "--decode_hparams=extra_length=-5"], ["--decode_hparams", "extra_length"]),
     ("t2t-exporter", ["--data_dir={data}", "--output_dir={run}", "--export_dir={tmp}/e", "--checkpoint_path={tmp}/none"], ["{tmp}/none"]),
     ("t2t-exporter", ["--output_dir={run}", "--export_dir={tmp}/e"], ["--data_dir"]),
+    ("t2t-exporter", ["--data_dir={data}", "--output_dir={tmp}", "--export_dir={tmp}/e"], ["hparams.json"]),
     ("t2t-bleu", ["--translation={tmp}/none.txt", "--reference={text}"], ["{tmp}/none.txt"]),
     ("t2t-bleu", ["--translation={text}", "--reference={text}", "--tokenize=moses"], ["--tokenize", "moses"]),
     ("t2t-bleu", ["--translation={text}"], ["--reference"]),

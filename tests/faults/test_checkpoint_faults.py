@@ -10,6 +10,9 @@ from binaries import run_binary
 from t2t_lite.problems import get_problem
 from training_runs import PROBLEM, checkpoint_step, run_trainer
 
+# Runs binaries or trains models in subprocesses: `make test-fast` leaves it out.
+pytestmark = pytest.mark.slow
+
 
 @pytest.fixture(scope="module")
 def trained(tmp_path_factory):

@@ -10,6 +10,9 @@ import pytest
 from t2t_lite.problems import get_problem
 from training_runs import PROBLEM, run_trainer
 
+# Runs binaries or trains models in subprocesses: `make test-fast` leaves it out.
+pytestmark = pytest.mark.slow
+
 
 def damage(path: str, how: str) -> None:
     data = bytearray(open(path, "rb").read())

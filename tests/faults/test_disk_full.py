@@ -14,6 +14,9 @@ from binaries import SCRIPTS, binary_env
 from t2t_lite.problems import get_problem
 from training_runs import PROBLEM, checkpoint_step, trainer_args
 
+# Runs binaries or trains models in subprocesses: `make test-fast` leaves it out.
+pytestmark = pytest.mark.slow
+
 LIMIT_BYTES = 16_000  # below one checkpoint's data file, above the small text files
 
 

@@ -1,17 +1,16 @@
 """The served model under hostile strings: empty, whitespace only, 100 KB of text, bytes
 that are not UTF-8, emoji and mixed scripts, words where the algorithmic vocabulary
-expects numbers, and a batch of 512. Nothing fails, time stays bounded, and row i of the
-output answers row i of the input (checked against requests whose longest input, which
+expects numbers, and a batch of 512. Nothing fails and row i of the output answers
+row i of the input (checked against requests whose longest input, which
 sets the output length limit, is the same)."""
-
-import time
 
 import numpy as np
 import pytest
 import tensorflow as tf
 import tensorflow_text  # noqa: F401  (the tokenizer ops)
 
-from binaries import run_binary
+# Runs binaries or trains models in subprocesses: `make test-fast` leaves it out.
+pytestmark = pytest.mark.slow
 
 HOSTILE = [
     b"",
@@ -24,28 +23,18 @@ HOSTILE = [
 ]
 
 
-def export(run, tmp_path_factory, name):
-    data_dir, output_dir = run
-    export_dir = tmp_path_factory.mktemp(name)
-    result = run_binary(
-        "t2t-exporter", f"--data_dir={data_dir}", f"--output_dir={output_dir}", f"--export_dir={export_dir}",
-        "--decode_hparams=beam_size=2,extra_length=5",
-    )
-    assert result.returncode == 0, result.stderr
-    return tf.saved_model.load(str(export_dir / "1")).signatures["serving_default"]
-
-
 @pytest.fixture(scope="module")
-def served(text_run, reverse_run, tmp_path_factory):
-    return {"subword": export(text_run, tmp_path_factory, "text"), "symbols": export(reverse_run, tmp_path_factory, "rev")}
+def served(text_export, reverse_exports):
+    return {
+        "subword": tf.saved_model.load(str(text_export)).signatures["serving_default"],
+        "symbols": tf.saved_model.load(str(reverse_exports / "2")).signatures["serving_default"],
+    }
 
 
 @pytest.mark.parametrize("kind", ["subword", "symbols"])
 def test_hostile_strings_get_aligned_answers(served, kind):
     serve = served[kind]
-    start = time.monotonic()
     batch = serve(inputs=tf.constant(HOSTILE))
-    seconds = time.monotonic() - start
     outputs, scores = batch["outputs"].numpy(), batch["scores"].numpy()
     assert outputs.shape == scores.shape == (len(HOSTILE),)
     assert np.all(np.isfinite(scores))
@@ -56,7 +45,6 @@ def test_hostile_strings_get_aligned_answers(served, kind):
     for i, text in enumerate(HOSTILE):
         alone = serve(inputs=tf.constant([text, longest]))["outputs"].numpy()[0]
         assert alone == outputs[i], (i, text[:40])
-    assert seconds < 60, seconds
 
 
 def test_words_in_an_algorithmic_request_are_dropped_not_fatal(served):
@@ -72,11 +60,8 @@ def test_a_batch_of_512_is_answered_row_for_row(served, kind):
     rng = np.random.default_rng(0)
     pool = ["a dog runs .", "1 0 1 1", "", "zwei Männer", "0 0 0 1 1", "🐕"]
     texts = pool + [pool[i] for i in rng.integers(0, len(pool), 512 - len(pool))]
-    start = time.monotonic()
     outputs = serve(inputs=tf.constant(texts))["outputs"].numpy()
-    seconds = time.monotonic() - start
     assert outputs.shape == (512,)
     # The pool as one batch has the same longest input, so the same output length limit.
     answers = dict(zip(pool, serve(inputs=tf.constant(pool))["outputs"].numpy()))
     assert [answers[text] for text in texts] == list(outputs)
-    assert seconds < 120, seconds

@@ -14,6 +14,9 @@ from binaries import SCRIPTS, binary_env
 from test_distributed_training import free_ports
 from training_runs import checkpoint_step, generated_data, trainer_args
 
+# Runs binaries or trains models in subprocesses: `make test-fast` leaves it out.
+pytestmark = pytest.mark.slow
+
 
 @pytest.fixture(scope="module")
 def data_dir(tmp_path_factory):

@@ -9,6 +9,9 @@ import tensorflow as tf
 
 from training_runs import TINY_HPARAMS, checkpoint_step, generated_data, run_trainer
 
+# Runs binaries or trains models in subprocesses: `make test-fast` leaves it out.
+pytestmark = pytest.mark.slow
+
 # After step 1 at learning rate 1e30 the weights are ~1e30, so step 2's attention logits
 # overflow float32: the loss of step 2 is the first non-finite one.
 DIVERGING = TINY_HPARAMS.replace("learning_rate_warmup_steps=10", "") + (
