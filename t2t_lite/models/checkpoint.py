@@ -10,6 +10,12 @@ import tensorflow as tf
 
 from t2t_lite.utils import file_system as fs
 
+# What restoring a checkpoint raises when it cannot be read or is not of the model: a
+# mismatch fails Checkpoint's assertions (AssertionError, ValueError); a data file cut
+# short makes TensorFlow's reader raise IndexError; the rest are tf.errors.OpError.
+# `damaged_checkpoint_file` tells the two kinds apart.
+RESTORE_ERRORS = (AssertionError, ValueError, IndexError, tf.errors.OpError)
+
 
 def variables_by_path(model) -> dict:
     """`{path: variable}` for the model's weights, each path without the model's own

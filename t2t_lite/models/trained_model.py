@@ -8,7 +8,7 @@ import tensorflow as tf
 
 from t2t_lite.errors import T2TLiteError, first_line
 from t2t_lite.hparams import HParams
-from t2t_lite.models.checkpoint import damaged_checkpoint_file, restore_model_weights
+from t2t_lite.models.checkpoint import RESTORE_ERRORS, damaged_checkpoint_file, restore_model_weights
 from t2t_lite.models.transformer import Transformer
 from t2t_lite.utils import file_system as fs
 
@@ -57,7 +57,7 @@ def load_weights(model: Transformer, checkpoint_path: str) -> None:
     """`restore_model_weights`, with a `CheckpointError` naming the file on failure."""
     try:
         restore_model_weights(model, checkpoint_path)
-    except (AssertionError, ValueError, IndexError, tf.errors.OpError) as error:
+    except RESTORE_ERRORS as error:
         damaged = damaged_checkpoint_file(checkpoint_path, error)
         if damaged is not None:
             raise CheckpointError(

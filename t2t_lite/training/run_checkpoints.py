@@ -7,7 +7,7 @@ import tensorflow as tf
 from absl import logging
 
 from t2t_lite.errors import first_line
-from t2t_lite.models.checkpoint import damaged_checkpoint_file
+from t2t_lite.models.checkpoint import RESTORE_ERRORS, damaged_checkpoint_file
 from t2t_lite.training.run_dir import RunDirError
 from t2t_lite.utils import file_system as fs
 
@@ -54,7 +54,7 @@ class RunCheckpoints:
         for path in checkpoint_candidates(self.run_dir):
             try:
                 self.checkpoint.restore(path).assert_existing_objects_matched()
-            except (AssertionError, ValueError, IndexError, tf.errors.OpError) as error:
+            except RESTORE_ERRORS as error:
                 damaged = damaged_checkpoint_file(path, error)
                 if damaged is None:
                     raise RunDirError(

@@ -1,5 +1,5 @@
-"""A corrupt or missing latest checkpoint: the decoder and the exporter name the bad file;
-the trainer falls back to the checkpoint before it, with a warning, and goes on."""
+"""A corrupt or missing latest checkpoint: the decoder, the exporter and a warm start name
+the bad file; the trainer falls back to the checkpoint before it, with a warning, and goes on."""
 
 import glob
 import os
@@ -67,10 +67,14 @@ def test_decoder_and_exporter_name_the_bad_file(trained, tmp_path, damage):
         f"--decode_to_file={tmp_path}/out.txt", "--decode_hparams=beam_size=1",
     )
     exporter = run_binary("t2t-exporter", f"--data_dir={data_dir}", f"--output_dir={run}", f"--export_dir={tmp_path}/export")
-    for result in (decoder, exporter):
+    warm = run_trainer(
+        data_dir, tmp_path / "warm", "--schedule=train", "--train_steps=1", f"--warm_start_from={latest}"
+    )
+    for result, flag in ((decoder, "--checkpoint_path"), (exporter, "--checkpoint_path"), (warm, "--warm_start_from")):
         assert result.returncode == 1, result.stderr
-        assert bad in result.stderr and "--checkpoint_path" in result.stderr, result.stderr
+        assert bad in result.stderr and flag in result.stderr, result.stderr
         assert "Traceback" not in result.stderr
+    assert not glob.glob(f"{tmp_path}/warm/ckpt-*")
     assert not os.path.exists(f"{tmp_path}/out.txt")
     assert not glob.glob(f"{tmp_path}/export/[0-9]*")
     # The earlier checkpoint still serves when named.
