@@ -11,7 +11,7 @@ from absl import logging
 from t2t_lite.decoding.transformer_search import decode_ids
 from t2t_lite.errors import DataError
 from t2t_lite.hparams import HParams
-from t2t_lite.models import EOS_ID
+from t2t_lite.ids import EOS_ID
 
 _PROGRESS_SECONDS = 10.0
 

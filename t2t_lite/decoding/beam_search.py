@@ -14,6 +14,7 @@ one batch item adjacent); beam search reorders the rows of its state as beams mo
 import tensorflow as tf
 
 from t2t_lite.decoding.greedy_search import StepFn
+from t2t_lite.ids import EOS_ID
 
 NEG_INF = float("-inf")
 
@@ -46,7 +47,7 @@ def beam_search(
     beam_size: int,
     decode_length,
     alpha: float,
-    eos_id: int = 1,
+    eos_id: int = EOS_ID,
 ) -> tuple[tf.Tensor, tf.Tensor]:
     """Finds the `beam_size` best sequences per batch item.
 

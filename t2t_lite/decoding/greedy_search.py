@@ -9,6 +9,8 @@ from collections.abc import Callable
 
 import tensorflow as tf
 
+from t2t_lite.ids import EOS_ID
+
 StepFn = Callable[[tf.Tensor, tf.Tensor, object], tuple[tf.Tensor, object]]
 
 
@@ -17,7 +19,7 @@ def greedy_search(
     state,
     batch_size,
     decode_length,
-    eos_id: int = 1,
+    eos_id: int = EOS_ID,
 ) -> tuple[tf.Tensor, tf.Tensor]:
     """Picks the most likely id at every position.
 

@@ -6,7 +6,7 @@ import tensorflow as tf
 
 from t2t_lite.decoding.beam_search import beam_search
 from t2t_lite.decoding.greedy_search import StepFn, greedy_search
-from t2t_lite.models import EOS_ID
+from t2t_lite.ids import EOS_ID
 
 
 def cached_step_fn(model, encoder_output, memory_bias, max_length) -> tuple[StepFn, list]:

@@ -12,7 +12,7 @@ Signatures, as TensorFlow Serving exposes them:
 import tensorflow as tf
 
 from t2t_lite.decoding import decode_ids
-from t2t_lite.models import EOS_ID, PAD_ID
+from t2t_lite.ids import EOS_ID, PAD_ID
 
 
 class TranslationModule(tf.Module):

@@ -3,6 +3,8 @@ where it may not. They are added to the attention logits before the softmax."""
 
 import tensorflow as tf
 
+from t2t_lite.ids import PAD_ID
+
 
 def large_negative_number(dtype=tf.float32) -> float:
     """A negative number that stays finite in `dtype`, even when two biases are summed.
@@ -15,7 +17,7 @@ def large_negative_number(dtype=tf.float32) -> float:
     return -1.0e9
 
 
-def padding_bias(ids: tf.Tensor, pad_id: int = 0, dtype=tf.float32) -> tf.Tensor:
+def padding_bias(ids: tf.Tensor, pad_id: int = PAD_ID, dtype=tf.float32) -> tf.Tensor:
     """Bias that hides padding keys.
 
     Args:

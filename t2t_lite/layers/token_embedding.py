@@ -3,6 +3,7 @@
 import keras
 import tensorflow as tf
 
+from t2t_lite.ids import PAD_ID
 from t2t_lite.layers.last_axis_matmul import last_axis_matmul
 
 
@@ -31,7 +32,7 @@ class TokenEmbedding(keras.layers.Layer):
         self,
         vocab_size: int,
         hidden_size: int,
-        pad_id: int = 0,
+        pad_id: int = PAD_ID,
         scale_by_sqrt_depth: bool = True,
         **kwargs,
     ):

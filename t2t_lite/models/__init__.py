@@ -1,5 +1,6 @@
 """The Transformer `keras.Model` and its loss."""
 
+from t2t_lite.ids import EOS_ID, PAD_ID
 from t2t_lite.models.checkpoint import make_checkpoint, restore_model_weights, variables_by_path
 from t2t_lite.models.loss import (
     PaddedCrossEntropy,
@@ -21,8 +22,6 @@ from t2t_lite.models.trained_model import (
     model_from_hparams,
 )
 from t2t_lite.models.transformer import (
-    EOS_ID,
-    PAD_ID,
     Transformer,
     initializer_from_hparams,
     shift_right,

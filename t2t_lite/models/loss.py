@@ -5,6 +5,8 @@ import math
 import keras
 import tensorflow as tf
 
+from t2t_lite.ids import PAD_ID
+
 
 def smoothed_cross_entropy(labels: tf.Tensor, logits: tf.Tensor, label_smoothing: float) -> tf.Tensor:
     """Per-token cross-entropy against smoothed targets, as T2T's `smoothing_cross_entropy`.
@@ -37,7 +39,7 @@ def smoothed_cross_entropy(labels: tf.Tensor, logits: tf.Tensor, label_smoothing
 
 
 def padded_cross_entropy_sums(
-    labels: tf.Tensor, logits: tf.Tensor, label_smoothing: float, pad_id: int = 0
+    labels: tf.Tensor, logits: tf.Tensor, label_smoothing: float, pad_id: int = PAD_ID
 ) -> tuple[tf.Tensor, tf.Tensor]:
     """`(sum of per-token losses over non-pad tokens, number of non-pad tokens)`.
 
@@ -49,7 +51,7 @@ def padded_cross_entropy_sums(
 
 
 def padded_cross_entropy(
-    labels: tf.Tensor, logits: tf.Tensor, label_smoothing: float, pad_id: int = 0
+    labels: tf.Tensor, logits: tf.Tensor, label_smoothing: float, pad_id: int = PAD_ID
 ) -> tf.Tensor:
     """Mean of `smoothed_cross_entropy` over non-pad tokens (0 if there are none)."""
     loss_sum, weight_sum = padded_cross_entropy_sums(labels, logits, label_smoothing, pad_id)
@@ -64,7 +66,7 @@ class PaddedCrossEntropy(keras.losses.Loss):
     `[batch, length, vocab]`. The value is already a mean over non-pad tokens.
     """
 
-    def __init__(self, label_smoothing: float = 0.1, pad_id: int = 0, name="padded_cross_entropy", **kwargs):
+    def __init__(self, label_smoothing: float = 0.1, pad_id: int = PAD_ID, name="padded_cross_entropy", **kwargs):
         super().__init__(name=name, **kwargs)
         self.label_smoothing = label_smoothing
         self.pad_id = pad_id

@@ -4,6 +4,7 @@ import keras
 import tensorflow as tf
 
 from t2t_lite.hparams import HParams
+from t2t_lite.ids import PAD_ID
 from t2t_lite.layers import (
     AddTimingSignal,
     TokenEmbedding,
@@ -12,8 +13,6 @@ from t2t_lite.layers import (
     padding_bias,
 )
 
-PAD_ID = 0
-EOS_ID = 1
 
 
 def initializer_from_hparams(hparams: HParams) -> keras.initializers.Initializer:

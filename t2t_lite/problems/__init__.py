@@ -3,14 +3,13 @@
 Importing the package registers the built-in problems.
 """
 
+from t2t_lite.ids import EOS_ID, PAD_ID
 from t2t_lite.problems import algorithmic, multi30k, parallel_text, wmt  # noqa: F401  (registration)
 from t2t_lite.problems.input_pipeline import bucket_batch_sizes, bucket_boundaries, make_dataset
 from t2t_lite.problems.problem import DEV, TEST, TRAIN, Problem
 from t2t_lite.problems.registry import get_problem, list_problems, register_problem
 from t2t_lite.problems.text_problem import Text2TextProblem
 from t2t_lite.problems.vocabulary import (
-    EOS_ID,
-    PAD_ID,
     IntegerSymbolVocabulary,
     SubwordVocabulary,
     Vocabulary,

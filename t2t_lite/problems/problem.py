@@ -11,7 +11,8 @@ from absl import logging
 from t2t_lite.errors import DataError
 from t2t_lite.problems import input_pipeline, tfrecord_io
 from t2t_lite.problems.registry import REVERSE_SUFFIX
-from t2t_lite.problems.vocabulary import EOS_ID, Vocabulary
+from t2t_lite.ids import EOS_ID
+from t2t_lite.problems.vocabulary import Vocabulary
 from t2t_lite.utils import file_system as fs
 
 TRAIN, DEV, TEST = "train", "dev", "test"

@@ -13,10 +13,9 @@ from collections.abc import Iterable
 import tensorflow as tf
 import tensorflow_text as tf_text
 
+from t2t_lite.ids import EOS_ID, PAD_ID
 from t2t_lite.utils import file_system as fs
 
-PAD_ID = 0
-EOS_ID = 1
 UNK_ID = 2
 NUM_RESERVED_IDS = 2
 

@@ -3,12 +3,13 @@ batches of any size and padding weigh by their tokens and sequences)."""
 
 import tensorflow as tf
 
+from t2t_lite.ids import PAD_ID
 from t2t_lite.models.loss import padded_cross_entropy_sums
 
 METRIC_SUM_NAMES = ("loss_sum", "nll_sum", "tokens", "correct_tokens", "sequences", "correct_sequences")
 
 
-def metric_sums(targets: tf.Tensor, logits: tf.Tensor, label_smoothing: float, pad_id: int = 0) -> dict:
+def metric_sums(targets: tf.Tensor, logits: tf.Tensor, label_smoothing: float, pad_id: int = PAD_ID) -> dict:
     """Sums for one batch of `targets [batch, length]` and `logits [batch, length, vocab]`.
 
     A sequence counts as correct when the argmax is right at every non-pad position

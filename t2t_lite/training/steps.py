@@ -4,10 +4,9 @@
 import keras
 import tensorflow as tf
 
+from t2t_lite.ids import PAD_ID
 from t2t_lite.models.loss import padded_cross_entropy_sums
 from t2t_lite.training.metrics import metric_sums
-
-PAD_ID = 0
 
 
 def _zero_unless(finite: tf.Tensor, gradient):
