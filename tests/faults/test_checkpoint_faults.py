@@ -46,7 +46,7 @@ def truncate(path: str) -> None:
 
 
 @pytest.mark.parametrize("damage", ["data", "index", "missing"])
-def test_decoder_and_exporter_name_the_bad_file(trained, tmp_path, damage):
+def test_decoder_exporter_and_warm_start_name_the_bad_file(trained, tmp_path, damage):
     data_dir, source = trained
     run = copy_run(source, tmp_path / "run")
     latest = f"{run}/ckpt-6"
