@@ -53,8 +53,9 @@ def load_trained_model(hparams: HParams, checkpoint_path: str) -> Transformer:
     return model
 
 
-def load_weights(model: Transformer, checkpoint_path: str) -> None:
-    """`restore_model_weights`, with a `CheckpointError` naming the file on failure."""
+def load_weights(model: Transformer, checkpoint_path: str, flag: str = "--checkpoint_path") -> None:
+    """`restore_model_weights`, with a `CheckpointError` naming the file on failure and
+    `flag`, the one that names another checkpoint."""
     try:
         restore_model_weights(model, checkpoint_path)
     except RESTORE_ERRORS as error:
@@ -62,7 +63,7 @@ def load_weights(model: Transformer, checkpoint_path: str) -> None:
         if damaged is not None:
             raise CheckpointError(
                 f"cannot read checkpoint {checkpoint_path}: {damaged} is missing or corrupt "
-                f"({first_line(error)}); pass --checkpoint_path=<an earlier checkpoint>"
+                f"({first_line(error)}); pass {flag}=<an earlier checkpoint>"
             ) from None
         raise CheckpointError(f"cannot load {checkpoint_path} into this model: {first_line(error)}") from None
 

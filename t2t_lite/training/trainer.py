@@ -12,15 +12,10 @@ import tensorflow as tf
 from absl import logging
 from tensorflow.core.framework import summary_pb2
 
-from t2t_lite.errors import T2TLiteError, first_line
+from t2t_lite.errors import T2TLiteError
 from t2t_lite.hparams import HParams
-from t2t_lite.models.checkpoint import (
-    RESTORE_ERRORS,
-    damaged_checkpoint_file,
-    make_checkpoint,
-    restore_model_weights,
-)
-from t2t_lite.models.trained_model import model_from_hparams
+from t2t_lite.models.checkpoint import make_checkpoint
+from t2t_lite.models.trained_model import CheckpointError, load_weights, model_from_hparams
 from t2t_lite.problems import DEV, Problem
 from t2t_lite.training.learning_rate import T2TLearningRateSchedule
 from t2t_lite.training.metrics import METRIC_SUM_NAMES, finish_metrics
@@ -135,17 +130,9 @@ class Trainer:
                 raise RunDirError(f"--warm_start_from={path}: no checkpoint in that directory")
             path = latest
         try:
-            restore_model_weights(self.model, path)
-        except RESTORE_ERRORS as error:
-            damaged = damaged_checkpoint_file(path, error)
-            if damaged is not None:
-                raise RunDirError(
-                    f"--warm_start_from={path}: cannot read that checkpoint: {damaged} is missing "
-                    f"or corrupt ({first_line(error)})"
-                ) from None
-            raise RunDirError(
-                f"--warm_start_from={path}: not a checkpoint of this model ({first_line(error)})"
-            ) from None
+            load_weights(self.model, path, flag="--warm_start_from")
+        except CheckpointError as error:
+            raise RunDirError(f"--warm_start_from={path}: {error}") from None
         logging.info("warm-started the model weights from %s", path)
 
     @property
