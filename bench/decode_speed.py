@@ -130,8 +130,9 @@ def cached_step_times(model, tf, np, rng):
     for batch_size in map(int, FLAGS.batch_sizes):
         inputs = tf.constant(rng.integers(2, FLAGS.vocab_size, size=(batch_size, FLAGS.input_length)), tf.int32)
         encoder_output, bias = model.encode(inputs, training=False)
-        cache = model.init_decode_cache(encoder_output, 128)
-        step = tf.function(lambda ids, position, cache: model.decode_step(ids, position, cache, bias))
+        memory = model.decode_memory(encoder_output, bias)
+        cache = model.init_decode_cache(batch_size, 128)
+        step = tf.function(lambda ids, position, cache: model.decode_step(ids, position, cache, memory))
         ids = tf.fill([batch_size, 1], 5)
         for position in (8, 120):
             position = tf.constant(position)

@@ -11,8 +11,12 @@ from collections.abc import Callable
 
 
 def quiet_tensorflow() -> None:
-    """Hides TensorFlow's C++ info lines (set before TensorFlow is imported)."""
+    """Hides TensorFlow's C++ info lines and puts Keras on its TensorFlow backend (set
+    before either is imported): the binaries train, decode and export with TensorFlow,
+    whatever backend a user's environment or ~/.keras/keras.json names for their own
+    Keras code."""
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+    os.environ["KERAS_BACKEND"] = "tensorflow"
 
 
 def check_args(argv: list[str], *required: str) -> None:

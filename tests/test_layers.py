@@ -12,6 +12,7 @@ from t2t_lite.layers import (
     TokenEmbedding,
     TransformerDecoder,
     TransformerEncoder,
+    AttentionSpec,
     padding_bias,
 )
 
@@ -55,7 +56,7 @@ def test_feed_forward_is_dense_relu_dense():
 def test_encoder_layer_is_pre_norm_residual():
     x = rng.normal(size=(2, 5, 8)).astype(np.float32)
     ids = np.array([[3, 4, 5, 0, 0], [3, 4, 5, 6, 7]])
-    layer = EncoderLayer(num_heads=2, filter_size=16)
+    layer = EncoderLayer(AttentionSpec(num_heads=2), filter_size=16)
     layer(x)
     randomize(layer)
     attn, ffn = layer.self_attention, layer.feed_forward
@@ -74,7 +75,7 @@ def test_encoder_layer_is_pre_norm_residual():
 
 
 def test_stacks_end_with_layer_norm_epsilon_1e6():
-    encoder = TransformerEncoder(num_layers=2, num_heads=2, filter_size=16)
+    encoder = TransformerEncoder(num_layers=2, attention=AttentionSpec(num_heads=2), filter_size=16)
     out = encoder(rng.normal(size=(2, 4, 8)).astype(np.float32)).numpy()
     # Fresh LayerNorm (gamma 1, beta 0): every position has mean 0 and variance ~1.
     np.testing.assert_allclose(out.mean(-1), 0.0, atol=1e-5)
@@ -88,13 +89,16 @@ def test_decoder_cache_step_by_step_equals_full_sequence():
     x = rng.normal(size=(batch, length, depth)).astype(np.float32)
     memory = rng.normal(size=(batch, 4, depth)).astype(np.float32)
     memory_bias = padding_bias(tf.constant([[5, 5, 0, 0], [5, 5, 5, 5], [5, 0, 0, 0]]))
-    decoder = TransformerDecoder(num_layers=3, num_heads=2, filter_size=16)
+    decoder = TransformerDecoder(num_layers=3, attention=AttentionSpec(num_heads=2), filter_size=16)
     full = decoder(x, memory=memory, memory_bias=memory_bias).numpy()
 
-    cache = decoder.init_cache(tf.constant(memory), max_length=9)
+    cache = decoder.init_cache(batch, max_length=9)
+    memory_cache = decoder.memory_cache(tf.constant(memory))
     outputs = []
     for i in range(length):
-        out, cache = decoder(x[:, i : i + 1], memory_bias=memory_bias, cache=cache, decode_index=i)
+        out, cache = decoder(
+            x[:, i : i + 1], memory_bias=memory_bias, cache=cache, memory_cache=memory_cache, decode_index=i
+        )
         outputs.append(out.numpy())
     np.testing.assert_allclose(np.concatenate(outputs, 1), full, atol=1e-5)
 
@@ -102,7 +106,7 @@ def test_decoder_cache_step_by_step_equals_full_sequence():
 def test_decoder_is_causal():
     x = rng.normal(size=(1, 6, 8)).astype(np.float32)
     memory = rng.normal(size=(1, 3, 8)).astype(np.float32)
-    decoder = TransformerDecoder(num_layers=2, num_heads=2, filter_size=16)
+    decoder = TransformerDecoder(num_layers=2, attention=AttentionSpec(num_heads=2), filter_size=16)
     changed = x.copy()
     changed[:, 4:] = rng.normal(size=(1, 2, 8))
     a = decoder(x, memory=memory).numpy()
@@ -115,8 +119,8 @@ LAYERS = [
     (lambda: AddTimingSignal(max_timescale=100.0), lambda x: x),
     (lambda: FeedForward(12, dropout=0.1), lambda x: x),
     (lambda: MultiHeadAttention(2, key_depth=4, dropout=0.1), lambda x: x),
-    (lambda: EncoderLayer(2, 12, 0.1, 0.1, 0.1), lambda x: x),
-    (lambda: TransformerEncoder(2, 2, 12, dropout=0.2), lambda x: x),
+    (lambda: EncoderLayer(AttentionSpec(2, dropout=0.1), 12, 0.1, 0.1), lambda x: x),
+    (lambda: TransformerEncoder(2, {"num_heads": 2}, 12, dropout=0.2), lambda x: x),
     (lambda: TokenEmbedding(11, 8), lambda x: tf.constant([[1, 2, 0], [3, 4, 10]])),
 ]
 
@@ -137,7 +141,7 @@ def test_layers_serialize_and_restore(make, inputs):
 def test_decoder_layers_serialize_and_restore():
     x = rng.normal(size=(2, 3, 8)).astype(np.float32)
     memory = rng.normal(size=(2, 5, 8)).astype(np.float32)
-    for layer in (DecoderLayer(2, 12), TransformerDecoder(2, 2, 12)):
+    for layer in (DecoderLayer(AttentionSpec(2), 12), TransformerDecoder(2, AttentionSpec(2), 12)):
         want = layer(x, memory=memory).numpy()
         clone = keras.saving.deserialize_keras_object(keras.saving.serialize_keras_object(layer))
         clone(x, memory=memory)

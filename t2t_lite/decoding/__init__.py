@@ -1,6 +1,10 @@
 """Decoding: cached greedy and beam search, T2T's decode hparams, and batched decoding
 of id sequences and text lines."""
 
+from t2t_lite.utils.backend import require_tensorflow_backend
+
+require_tensorflow_backend("t2t_lite.decoding")
+
 from t2t_lite.decoding.batch_decoding import (
     IdDecoder,
     ProgressLog,

@@ -10,18 +10,15 @@ from t2t_lite.ids import EOS_ID
 
 
 def cached_step_fn(model, encoder_output, memory_bias, max_length) -> tuple[StepFn, list]:
-    """A step function over `model.decode_step` and its initial state (the per-layer
-    self-attention caches; the encoder-decoder keys/values stay fixed, so beam search
-    never needs to reorder them)."""
-    cache = model.init_decode_cache(encoder_output, max_length)
-    memory_caches = [layer_cache["memory"] for layer_cache in cache]
+    """A step function over `model.decode_step` and its initial state, the model's decode
+    cache (the model's fixed decode memory stays outside the state, so beam search never
+    reorders it)."""
+    memory = model.decode_memory(encoder_output, memory_bias)
 
-    def step(ids, position, self_caches):
-        full = [{"self": s, "memory": m} for s, m in zip(self_caches, memory_caches)]
-        logits, full = model.decode_step(ids[:, tf.newaxis], position, full, memory_bias)
-        return logits, [layer_cache["self"] for layer_cache in full]
+    def step(ids, position, cache):
+        return model.decode_step(ids[:, tf.newaxis], position, cache, memory)
 
-    return step, [layer_cache["self"] for layer_cache in cache]
+    return step, model.init_decode_cache(tf.shape(encoder_output)[0], max_length)
 
 
 def uncached_step_fn(model, encoder_output, memory_bias, max_length) -> tuple[StepFn, tf.Tensor]:

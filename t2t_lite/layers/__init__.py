@@ -1,4 +1,7 @@
-"""Plain Keras 3 layers of T2T's Transformer; they know nothing of models, data or training."""
+"""Plain Keras 3 layers of T2T's Transformer; they know nothing of models, data or training.
+
+Written with `keras.ops`, they run on every Keras 3 backend (TensorFlow, JAX, PyTorch).
+"""
 
 from t2t_lite.layers.attention_bias import (
     causal_bias,
@@ -6,6 +9,7 @@ from t2t_lite.layers.attention_bias import (
     large_negative_number,
     padding_bias,
 )
+from t2t_lite.layers.attention_spec import AttentionSpec
 from t2t_lite.layers.decoder_layer import DecoderLayer
 from t2t_lite.layers.token_embedding import TokenEmbedding
 from t2t_lite.layers.encoder_layer import EncoderLayer
@@ -21,6 +25,7 @@ from t2t_lite.layers.transformer_encoder import TransformerEncoder
 
 __all__ = [
     "AddTimingSignal",
+    "AttentionSpec",
     "DecoderLayer",
     "EncoderLayer",
     "FeedForward",

@@ -1,23 +1,24 @@
 """Additive attention biases: 0 where a position may be attended, a large negative number
 where it may not. They are added to the attention logits before the softmax."""
 
-import tensorflow as tf
+import keras
+from keras import ops
 
 from t2t_lite.ids import PAD_ID
 
 
-def large_negative_number(dtype=tf.float32) -> float:
+def large_negative_number(dtype="float32") -> float:
     """A negative number that stays finite in `dtype`, even when two biases are summed.
 
     -1e9 (T2T's value) overflows float16 to -inf, and a row of -inf gives NaN after the
     softmax, so float16 gets -3e4 (twice that is still above float16's minimum, -65504).
     """
-    if tf.as_dtype(dtype) == tf.float16:
+    if keras.backend.standardize_dtype(dtype) == "float16":
         return -3.0e4
     return -1.0e9
 
 
-def padding_bias(ids: tf.Tensor, pad_id: int = PAD_ID, dtype=tf.float32) -> tf.Tensor:
+def padding_bias(ids, pad_id: int = PAD_ID, dtype="float32"):
     """Bias that hides padding keys.
 
     Args:
@@ -28,25 +29,24 @@ def padding_bias(ids: tf.Tensor, pad_id: int = PAD_ID, dtype=tf.float32) -> tf.T
     Returns:
       `[batch, 1, 1, length]`, broadcastable over heads and query positions.
     """
-    is_pad = tf.cast(tf.equal(ids, pad_id), dtype)
-    return (is_pad * large_negative_number(dtype))[:, tf.newaxis, tf.newaxis, :]
+    is_pad = ops.cast(ops.equal(ids, pad_id), dtype)
+    return (is_pad * large_negative_number(dtype))[:, None, None, :]
 
 
-def causal_bias(length, dtype=tf.float32) -> tf.Tensor:
+def causal_bias(length, dtype="float32"):
     """Bias that lets query position i attend only to key positions j <= i.
 
     Args:
-      length: number of positions (int or scalar int tensor).
+      length: number of positions (int, or a scalar int tensor on TensorFlow).
       dtype: dtype of the result.
 
     Returns:
       `[1, 1, length, length]`; entry (i, j) is 0 for j <= i, large negative otherwise.
     """
-    allowed = tf.linalg.band_part(tf.ones([length, length], dtype=dtype), -1, 0)
-    return ((1.0 - allowed) * large_negative_number(dtype))[tf.newaxis, tf.newaxis, :, :]
+    return causal_bias_rows(0, length, length, dtype)
 
 
-def causal_bias_rows(start, num_rows, max_length: int, dtype=tf.float32) -> tf.Tensor:
+def causal_bias_rows(start, num_rows, max_length, dtype="float32"):
     """Rows `start ... start + num_rows - 1` of `causal_bias(max_length)`.
 
     Used when decoding against a cache preallocated to `max_length` positions: keys after
@@ -55,6 +55,6 @@ def causal_bias_rows(start, num_rows, max_length: int, dtype=tf.float32) -> tf.T
     Returns:
       `[1, 1, num_rows, max_length]`.
     """
-    query_positions = start + tf.range(num_rows)
-    future = tf.cast(tf.range(max_length)[tf.newaxis, :] > query_positions[:, tf.newaxis], dtype)
-    return (future * large_negative_number(dtype))[tf.newaxis, tf.newaxis, :, :]
+    query_positions = start + ops.arange(num_rows, dtype="int32")
+    future = ops.cast(ops.arange(max_length, dtype="int32")[None, :] > query_positions[:, None], dtype)
+    return (future * large_negative_number(dtype))[None, None, :, :]

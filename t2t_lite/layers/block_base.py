@@ -2,6 +2,7 @@
 
 import keras
 
+from t2t_lite.layers.attention_spec import AttentionSpec
 from t2t_lite.layers.feed_forward import FeedForward
 from t2t_lite.layers.multi_head_attention import MultiHeadAttention
 
@@ -12,9 +13,8 @@ class PreNormLayerBase(keras.layers.Layer):
     `x + dropout(f(LayerNorm(x)))`.
 
     Args:
-      num_heads: attention heads.
+      attention: an `AttentionSpec` (or its config dict) for every attention block.
       filter_size: width of the feed-forward hidden layer.
-      attention_dropout: dropout on attention weights.
       relu_dropout: dropout inside the feed-forward block.
       dropout: dropout on each block's output before the residual sum
         (T2T's `layer_prepostprocess_dropout`).
@@ -24,9 +24,8 @@ class PreNormLayerBase(keras.layers.Layer):
 
     def __init__(
         self,
-        num_heads: int,
+        attention: AttentionSpec | dict,
         filter_size: int,
-        attention_dropout: float = 0.0,
         relu_dropout: float = 0.0,
         dropout: float = 0.0,
         norm_epsilon: float = 1e-6,
@@ -34,9 +33,8 @@ class PreNormLayerBase(keras.layers.Layer):
         **kwargs,
     ):
         super().__init__(**kwargs)
-        self.num_heads = num_heads
+        self.attention = AttentionSpec.coerce(attention)
         self.filter_size = filter_size
-        self.attention_dropout = attention_dropout
         self.relu_dropout = relu_dropout
         self.dropout = dropout
         self.norm_epsilon = norm_epsilon
@@ -59,10 +57,9 @@ class PreNormLayerBase(keras.layers.Layer):
         )
 
     def _attention(self, self_attention: bool, name: str) -> MultiHeadAttention:
-        return MultiHeadAttention(
-            self.num_heads,
+        return MultiHeadAttention.from_spec(
+            self.attention,
             self_attention=self_attention,
-            dropout=self.attention_dropout,
             kernel_initializer=self.kernel_initializer,
             dtype=self.dtype_policy,
             name=name,
@@ -91,9 +88,8 @@ class PreNormLayerBase(keras.layers.Layer):
     def get_config(self):
         config = super().get_config()
         config.update(
-            num_heads=self.num_heads,
+            attention=self.attention.get_config(),
             filter_size=self.filter_size,
-            attention_dropout=self.attention_dropout,
             relu_dropout=self.relu_dropout,
             dropout=self.dropout,
             norm_epsilon=self.norm_epsilon,
@@ -108,8 +104,8 @@ class LayerStackBase(keras.layers.Layer):
 
     Args:
       num_layers: number of layers.
-      layer_kwargs: the arguments of `PreNormLayerBase` (num_heads, filter_size,
-        attention_dropout, relu_dropout, dropout, norm_epsilon, kernel_initializer).
+      attention, filter_size, relu_dropout, dropout, norm_epsilon, kernel_initializer:
+        passed to every layer (see `PreNormLayerBase`).
     """
 
     layer_class: type = PreNormLayerBase
@@ -117,9 +113,8 @@ class LayerStackBase(keras.layers.Layer):
     def __init__(
         self,
         num_layers: int,
-        num_heads: int,
+        attention: AttentionSpec | dict,
         filter_size: int,
-        attention_dropout: float = 0.0,
         relu_dropout: float = 0.0,
         dropout: float = 0.0,
         norm_epsilon: float = 1e-6,
@@ -129,9 +124,8 @@ class LayerStackBase(keras.layers.Layer):
         super().__init__(**kwargs)
         self.num_layers = num_layers
         self.layer_kwargs = dict(
-            num_heads=num_heads,
+            attention=AttentionSpec.coerce(attention).get_config(),
             filter_size=filter_size,
-            attention_dropout=attention_dropout,
             relu_dropout=relu_dropout,
             dropout=dropout,
             norm_epsilon=norm_epsilon,

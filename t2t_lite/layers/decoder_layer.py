@@ -2,7 +2,6 @@
 attention, then feed-forward."""
 
 import keras
-import tensorflow as tf
 
 from t2t_lite.layers.block_base import PreNormLayerBase
 
@@ -18,16 +17,17 @@ class DecoderLayer(PreNormLayerBase):
         holds the encoder-decoder keys and values).
       self_bias: self-attention bias, e.g. `causal_bias(length)`.
       memory_bias: encoder-decoder bias, e.g. `padding_bias(input_ids)`.
-      cache: `{"self": {...}, "memory": {...}}` from `init_cache`; the self-attention part
-        is updated at `decode_index`.
+      cache: the self-attention keys/values from `init_cache`, updated at `decode_index`.
+      memory_cache: the encoder-decoder keys/values from `memory_cache(memory)`, to
+        compute once per decode instead of once per step.
       decode_index: position of the first row of `inputs` when decoding with a cache.
       training: whether dropout is active.
 
     Returns:
       `[batch, length, hidden_size]`; with a cache, `(output, updated_cache)`.
 
-    Args: those of `PreNormLayerBase` (num_heads, filter_size, attention_dropout,
-      relu_dropout, dropout, norm_epsilon, kernel_initializer).
+    Args: those of `PreNormLayerBase` (attention, filter_size, relu_dropout, dropout,
+      norm_epsilon, kernel_initializer).
     """
 
     def __init__(self, *args, **kwargs):
@@ -40,13 +40,17 @@ class DecoderLayer(PreNormLayerBase):
         self.memory_attention_norm.build(inputs_shape)
         self.memory_attention.build(inputs_shape, memory_shape or inputs_shape)
 
-    def init_cache(self, memory, max_length: int) -> dict:
-        """Cache for decoding up to `max_length` positions against encoder output `memory`:
-        empty self-attention keys/values and the encoder-decoder keys/values of `memory`."""
-        return {
-            "self": self.self_attention.empty_cache(tf.shape(memory)[0], max_length),
-            "memory": self.memory_attention.memory_cache(memory),
-        }
+    def init_cache(self, batch_size, max_length: int) -> dict:
+        """Empty self-attention keys/values for decoding up to `max_length` positions."""
+        return self.self_attention.empty_cache(batch_size, max_length)
+
+    def memory_cache(self, memory) -> dict:
+        """The encoder-decoder keys/values of encoder output `memory`."""
+        return self.memory_attention.memory_cache(memory)
+
+    def cache_length(self, cache: dict):
+        """How many positions a cache from `init_cache` holds."""
+        return self.self_attention.cache_length(cache)
 
     def call(
         self,
@@ -55,16 +59,15 @@ class DecoderLayer(PreNormLayerBase):
         self_bias=None,
         memory_bias=None,
         cache=None,
+        memory_cache=None,
         decode_index=None,
         training=None,
     ):
         y = self.self_attention_norm(inputs)
         if cache is not None:
-            y, self_cache = self.self_attention(
-                y, bias=self_bias, cache=cache["self"], decode_index=decode_index,
-                training=training,
+            y, cache = self.self_attention(
+                y, bias=self_bias, cache=cache, decode_index=decode_index, training=training
             )
-            cache = {"self": self_cache, "memory": cache["memory"]}
         else:
             y = self.self_attention(y, bias=self_bias, training=training)
         x = self._add_residual(inputs, y, training)
@@ -72,7 +75,7 @@ class DecoderLayer(PreNormLayerBase):
             self.memory_attention_norm(x),
             memory=memory,
             bias=memory_bias,
-            cache=None if cache is None else cache["memory"],
+            cache=memory_cache,
             training=training,
         )
         x = self._add_residual(x, y, training)
@@ -80,4 +83,3 @@ class DecoderLayer(PreNormLayerBase):
         if cache is not None:
             return x, cache
         return x
-

@@ -19,8 +19,8 @@ class EncoderLayer(PreNormLayerBase):
     Returns:
       `[batch, length, hidden_size]`.
 
-    Args: those of `PreNormLayerBase` (num_heads, filter_size, attention_dropout,
-      relu_dropout, dropout, norm_epsilon, kernel_initializer).
+    Args: those of `PreNormLayerBase` (attention, filter_size, relu_dropout, dropout,
+      norm_epsilon, kernel_initializer).
     """
 
     def call(self, inputs, bias=None, training=None):

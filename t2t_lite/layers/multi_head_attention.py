@@ -1,22 +1,24 @@
 """Multi-head dot-product attention with T2T's semantics and an optional key/value cache."""
 
 import keras
-import tensorflow as tf
+from keras import ops
 
+from t2t_lite.layers.attention_spec import AttentionSpec
 from t2t_lite.layers.last_axis_matmul import last_axis_matmul
 
 
-def _split_heads(x: tf.Tensor, num_heads: int) -> tf.Tensor:
+def _split_heads(x, num_heads: int):
     """`[batch, length, heads * depth]` -> `[batch, heads, length, depth]`."""
-    depth = x.shape[-1] // num_heads
-    x = tf.reshape(x, [tf.shape(x)[0], tf.shape(x)[1], num_heads, depth])
-    return tf.transpose(x, [0, 2, 1, 3])
+    batch, length, channels = ops.shape(x)
+    x = ops.reshape(x, (batch, length, num_heads, channels // num_heads))
+    return ops.transpose(x, (0, 2, 1, 3))
 
 
-def _combine_heads(x: tf.Tensor) -> tf.Tensor:
+def _combine_heads(x):
     """`[batch, heads, length, depth]` -> `[batch, length, heads * depth]`."""
-    x = tf.transpose(x, [0, 2, 1, 3])
-    return tf.reshape(x, [tf.shape(x)[0], tf.shape(x)[1], x.shape[2] * x.shape[3]])
+    x = ops.transpose(x, (0, 2, 1, 3))
+    batch, length, heads, depth = ops.shape(x)
+    return ops.reshape(x, (batch, length, heads * depth))
 
 
 class _ConcatInitializer(keras.initializers.Initializer):
@@ -29,7 +31,7 @@ class _ConcatInitializer(keras.initializers.Initializer):
 
     def __call__(self, shape, dtype=None):
         parts = [self.initializer((shape[0], width), dtype=dtype) for width in self.widths]
-        return tf.concat(parts, axis=-1)
+        return ops.concatenate(parts, axis=-1)
 
 
 @keras.saving.register_keras_serializable(package="t2t_lite")
@@ -62,7 +64,7 @@ class MultiHeadAttention(keras.layers.Layer):
       `[batch, length_q, output_depth]`; for self-attention with a cache, the tuple
       `(output, updated_cache)`.
 
-    Args:
+    Args (`AttentionSpec` holds the first four, and `from_spec` builds from one):
       num_heads: number of attention heads.
       key_depth: total depth of queries and keys over all heads; defaults to input depth.
       value_depth: total depth of values over all heads; defaults to input depth.
@@ -92,6 +94,17 @@ class MultiHeadAttention(keras.layers.Layer):
         self.dropout = dropout
         self.kernel_initializer = keras.initializers.get(kernel_initializer)
         self.dropout_layer = keras.layers.Dropout(dropout, dtype=self.dtype_policy)
+
+    @classmethod
+    def from_spec(cls, spec: AttentionSpec, self_attention: bool, **kwargs) -> "MultiHeadAttention":
+        """The layer `spec` describes; `kwargs` are the other arguments (name, dtype...)."""
+        return cls(**spec.get_config(), self_attention=self_attention, **kwargs)
+
+    @staticmethod
+    def cache_length(cache: dict) -> int:
+        """The number of positions a self-attention cache from `empty_cache` holds (static
+        when it was made for a Python int length)."""
+        return ops.shape(cache["key"])[2]
 
     def build(self, query_shape, memory_shape=None):
         input_depth = query_shape[-1]
@@ -129,19 +142,19 @@ class MultiHeadAttention(keras.layers.Layer):
         self.built = True
 
     def _project(self, x, kernel):
-        return last_axis_matmul(x, tf.cast(kernel, x.dtype))
+        return last_axis_matmul(x, ops.cast(kernel, x.dtype))
 
     def _scale_queries(self, q):
         depth_per_head = self._key_depth // self.num_heads
-        return q * tf.cast(depth_per_head**-0.5, q.dtype)
+        return q * ops.cast(depth_per_head**-0.5, q.dtype)
 
-    def memory_cache(self, memory: tf.Tensor) -> dict:
+    def memory_cache(self, memory) -> dict:
         """Keys and values of `memory` for encoder-decoder attention, to compute once
         before decoding: `{"key": [batch, heads, length_m, d_k], "value": [...]}`."""
         if self.self_attention:
             raise ValueError("memory_cache is for encoder-decoder attention (self_attention=False)")
         kv = self._project(memory, self.kv_kernel)
-        k, v = tf.split(kv, [self._key_depth, self._value_depth], axis=-1)
+        k, v = ops.split(kv, [self._key_depth], axis=-1)
         return {"key": _split_heads(k, self.num_heads), "value": _split_heads(v, self.num_heads)}
 
     def empty_cache(self, batch_size, max_length: int, dtype=None) -> dict:
@@ -149,14 +162,14 @@ class MultiHeadAttention(keras.layers.Layer):
         dtype = dtype or self.compute_dtype
         heads = self.num_heads
         return {
-            "key": tf.zeros([batch_size, heads, max_length, self._key_depth // heads], dtype),
-            "value": tf.zeros([batch_size, heads, max_length, self._value_depth // heads], dtype),
+            "key": ops.zeros((batch_size, heads, max_length, self._key_depth // heads), dtype),
+            "value": ops.zeros((batch_size, heads, max_length, self._value_depth // heads), dtype),
         }
 
     def call(self, query, memory=None, bias=None, cache=None, decode_index=None, training=None):
         if self.self_attention:
             qkv = self._project(query, self.qkv_kernel)
-            q, k, v = tf.split(qkv, [self._key_depth, self._key_depth, self._value_depth], -1)
+            q, k, v = ops.split(qkv, [self._key_depth, 2 * self._key_depth], axis=-1)
             k = _split_heads(k, self.num_heads)
             v = _split_heads(v, self.num_heads)
             if cache is not None:
@@ -178,12 +191,12 @@ class MultiHeadAttention(keras.layers.Layer):
         q = self._scale_queries(_split_heads(q, self.num_heads))
         # Bias and softmax in float32: -1e9 would overflow float16, and the softmax is
         # the numerically delicate step under mixed precision.
-        logits = tf.cast(tf.matmul(q, k, transpose_b=True), tf.float32)
+        logits = ops.cast(ops.matmul(q, ops.swapaxes(k, -1, -2)), "float32")
         if bias is not None:
-            logits += tf.cast(bias, tf.float32)
-        weights = tf.cast(tf.nn.softmax(logits), q.dtype)
+            logits += ops.cast(bias, "float32")
+        weights = ops.cast(ops.softmax(logits, axis=-1), q.dtype)
         weights = self.dropout_layer(weights, training=training)
-        output = self._project(_combine_heads(tf.matmul(weights, v)), self.output_kernel)
+        output = self._project(_combine_heads(ops.matmul(weights, v)), self.output_kernel)
         if cache is not None:
             return output, cache
         return output
@@ -205,7 +218,7 @@ class MultiHeadAttention(keras.layers.Layer):
         return config
 
 
-def _write_positions(cache: tf.Tensor, update: tf.Tensor, start) -> tf.Tensor:
+def _write_positions(cache, update, start):
     """Writes `update` `[batch, heads, n, depth]` into `cache` `[batch, heads, max_len, depth]`
     at positions `start ... start + n - 1`.
 
@@ -213,10 +226,10 @@ def _write_positions(cache: tf.Tensor, update: tf.Tensor, start) -> tf.Tensor:
     compiles under XLA. It is 4x faster on CPU than the one-hot matrix product it
     replaced (bench/decode_speed.py), which made writes the bulk of a decode step.
     """
-    max_length = cache.shape[2] if cache.shape[2] is not None else tf.shape(cache)[2]
-    offsets = tf.range(max_length) - start  # [max_len]: index into `update`
-    num_new = tf.shape(update)[2]
-    inside = tf.logical_and(offsets >= 0, offsets < num_new)[:, tf.newaxis]  # [max_len, 1]
+    max_length = ops.shape(cache)[2]
+    offsets = ops.arange(max_length, dtype="int32") - start  # [max_len]: index into `update`
+    num_new = ops.shape(update)[2]
+    inside = ops.logical_and(offsets >= 0, offsets < num_new)[:, None]  # [max_len, 1]
     if update.shape[2] != 1:  # one position (decoding) broadcasts without a gather
-        update = tf.gather(update, tf.clip_by_value(offsets, 0, num_new - 1), axis=2)
-    return tf.where(inside, tf.cast(update, cache.dtype), cache)
+        update = ops.take(update, ops.clip(offsets, 0, num_new - 1), axis=2)
+    return ops.where(inside, ops.cast(update, cache.dtype), cache)

@@ -3,7 +3,7 @@
 import math
 
 import keras
-import tensorflow as tf
+from keras import ops
 
 
 def get_timing_signal_1d(
@@ -12,7 +12,7 @@ def get_timing_signal_1d(
     min_timescale: float = 1.0,
     max_timescale: float = 1.0e4,
     start_index=0,
-) -> tf.Tensor:
+):
     """Returns T2T's timing signal, a float32 tensor of shape `[1, length, channels]`.
 
     `channels // 2` timescales, spaced geometrically from `min_timescale` to
@@ -21,41 +21,41 @@ def get_timing_signal_1d(
     the last channel is zero.
 
     Args:
-      length: number of positions; a Python int or a scalar int tensor.
+      length: number of positions; a Python int, or a scalar int tensor on TensorFlow.
       channels: size of the last dimension; a Python int.
       min_timescale: the shortest wavelength divided by 2*pi.
       max_timescale: the longest wavelength divided by 2*pi.
       start_index: position of the first row; a Python int or a scalar int tensor
         (step-by-step decoding passes the current step).
     """
-    position = tf.cast(tf.range(length) + start_index, tf.float32)
+    position = ops.cast(ops.arange(length, dtype="int32") + start_index, "float32")
     num_timescales = channels // 2
     log_timescale_increment = math.log(float(max_timescale) / float(min_timescale)) / max(
         num_timescales - 1, 1
     )
-    inv_timescales = min_timescale * tf.exp(
-        tf.range(num_timescales, dtype=tf.float32) * -log_timescale_increment
+    inv_timescales = min_timescale * ops.exp(
+        ops.arange(num_timescales, dtype="float32") * -log_timescale_increment
     )
-    scaled_time = position[:, tf.newaxis] * inv_timescales[tf.newaxis, :]
-    signal = tf.concat([tf.sin(scaled_time), tf.cos(scaled_time)], axis=1)
-    signal = tf.pad(signal, [[0, 0], [0, channels % 2]])
-    return signal[tf.newaxis, :, :]
+    scaled_time = position[:, None] * inv_timescales[None, :]
+    signal = ops.concatenate([ops.sin(scaled_time), ops.cos(scaled_time)], axis=1)
+    signal = ops.pad(signal, [[0, 0], [0, channels % 2]])
+    return signal[None, :, :]
 
 
 def add_timing_signal_1d(
-    x: tf.Tensor,
+    x,
     min_timescale: float = 1.0,
     max_timescale: float = 1.0e4,
     start_index=0,
-) -> tf.Tensor:
+):
     """Adds `get_timing_signal_1d` to `x` of shape `[batch, length, channels]`.
 
     The signal is computed in float32 and cast to `x.dtype`.
     """
-    length = tf.shape(x)[1]
+    length = ops.shape(x)[1]
     channels = x.shape[-1]
     signal = get_timing_signal_1d(length, channels, min_timescale, max_timescale, start_index)
-    return x + tf.cast(signal, x.dtype)
+    return x + ops.cast(signal, x.dtype)
 
 
 @keras.saving.register_keras_serializable(package="t2t_lite")

@@ -1,7 +1,7 @@
 """Token embedding that can also project hidden states back to vocabulary logits."""
 
 import keras
-import tensorflow as tf
+from keras import ops
 
 from t2t_lite.ids import PAD_ID
 from t2t_lite.layers.last_axis_matmul import last_axis_matmul
@@ -51,14 +51,14 @@ class TokenEmbedding(keras.layers.Layer):
         self.built = True
 
     def call(self, inputs, reverse=False):
-        embeddings = tf.cast(self.embeddings, self.compute_dtype)
+        embeddings = ops.cast(self.embeddings, self.compute_dtype)
         if reverse:
             return last_axis_matmul(inputs, embeddings, transpose_kernel=True)
-        x = tf.gather(embeddings, inputs)
+        x = ops.take(embeddings, inputs, axis=0)
         if self.scale_by_sqrt_depth:
-            x *= tf.cast(self.hidden_size**0.5, x.dtype)
-        not_pad = tf.cast(tf.not_equal(inputs, self.pad_id), x.dtype)
-        return x * not_pad[..., tf.newaxis]
+            x *= ops.cast(self.hidden_size**0.5, x.dtype)
+        not_pad = ops.cast(ops.not_equal(inputs, self.pad_id), x.dtype)
+        return x * not_pad[..., None]
 
     def compute_output_shape(self, inputs_shape, reverse=False):
         if reverse:

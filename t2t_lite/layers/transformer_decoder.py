@@ -2,7 +2,7 @@
 per-layer key/value cache for decoding one position at a time."""
 
 import keras
-import tensorflow as tf
+from keras import ops
 
 from t2t_lite.layers.attention_bias import causal_bias, causal_bias_rows
 from t2t_lite.layers.block_base import LayerStackBase
@@ -20,6 +20,8 @@ class TransformerDecoder(LayerStackBase):
       memory_bias: encoder-decoder bias, usually `padding_bias(input_ids)`.
       cache: from `init_cache`; then `inputs` holds the positions starting at
         `decode_index` and the call returns `(output, updated_cache)`.
+      memory_cache: from `memory_cache(memory)`: the encoder-decoder keys/values,
+        computed once per decode (then `memory` may be omitted).
       decode_index: position of the first row of `inputs` (scalar int) with a cache.
       training: whether dropout is active.
 
@@ -28,8 +30,8 @@ class TransformerDecoder(LayerStackBase):
 
     Args:
       num_layers: number of `DecoderLayer`s.
-      num_heads, filter_size, attention_dropout, relu_dropout, dropout, norm_epsilon,
-      kernel_initializer: passed to every layer (see `PreNormLayerBase`).
+      attention, filter_size, relu_dropout, dropout, norm_epsilon, kernel_initializer:
+        passed to every layer (see `PreNormLayerBase`).
     """
 
     layer_class = DecoderLayer
@@ -40,9 +42,13 @@ class TransformerDecoder(LayerStackBase):
         self.output_norm.build(inputs_shape)
         self.built = True
 
-    def init_cache(self, memory: tf.Tensor, max_length: int) -> list:
-        """Per-layer caches for decoding up to `max_length` positions against `memory`."""
-        return [layer.init_cache(memory, max_length) for layer in self.layers]
+    def init_cache(self, batch_size, max_length: int) -> list:
+        """Per-layer self-attention caches for decoding up to `max_length` positions."""
+        return [layer.init_cache(batch_size, max_length) for layer in self.layers]
+
+    def memory_cache(self, memory) -> list:
+        """Per-layer encoder-decoder keys/values of encoder output `memory`."""
+        return [layer.memory_cache(memory) for layer in self.layers]
 
     def call(
         self,
@@ -50,24 +56,31 @@ class TransformerDecoder(LayerStackBase):
         memory=None,
         memory_bias=None,
         cache=None,
+        memory_cache=None,
         decode_index=None,
         training=None,
     ):
-        length = tf.shape(inputs)[1]
+        length = ops.shape(inputs)[1]
         if cache is None:
             self_bias = causal_bias(length)
         else:
-            # Static when the cache was preallocated to a Python int, else dynamic.
-            max_length = cache[0]["self"]["key"].shape[2] or tf.shape(cache[0]["self"]["key"])[2]
+            max_length = self.layers[0].cache_length(cache[0])
             self_bias = causal_bias_rows(decode_index, length, max_length)
         x = inputs
         new_cache = []
         for i, layer in enumerate(self.layers):
-            kwargs = dict(memory=memory, self_bias=self_bias, memory_bias=memory_bias, training=training)
-            if cache is None:
-                x = layer(x, **kwargs)
-            else:
-                x, layer_cache = layer(x, cache=cache[i], decode_index=decode_index, **kwargs)
+            x = layer(
+                x,
+                memory=memory,
+                self_bias=self_bias,
+                memory_bias=memory_bias,
+                cache=None if cache is None else cache[i],
+                memory_cache=None if memory_cache is None else memory_cache[i],
+                decode_index=decode_index,
+                training=training,
+            )
+            if cache is not None:
+                x, layer_cache = x
                 new_cache.append(layer_cache)
         x = self.output_norm(x)
         if cache is not None:

@@ -20,8 +20,8 @@ class TransformerEncoder(LayerStackBase):
 
     Args:
       num_layers: number of `EncoderLayer`s.
-      num_heads, filter_size, attention_dropout, relu_dropout, dropout, norm_epsilon,
-      kernel_initializer: passed to every layer (see `PreNormLayerBase`).
+      attention, filter_size, relu_dropout, dropout, norm_epsilon, kernel_initializer:
+        passed to every layer (see `PreNormLayerBase`).
     """
 
     layer_class = EncoderLayer

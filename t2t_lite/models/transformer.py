@@ -1,21 +1,25 @@
 """The encoder-decoder Transformer of T2T's `transformer` model, as a `keras.Model`."""
 
-import keras
-import tensorflow as tf
+from typing import TYPE_CHECKING
 
-from t2t_lite.hparams import HParams
+import keras
+from keras import ops
+
 from t2t_lite.ids import PAD_ID
 from t2t_lite.layers import (
     AddTimingSignal,
+    AttentionSpec,
     TokenEmbedding,
     TransformerDecoder,
     TransformerEncoder,
     padding_bias,
 )
 
+if TYPE_CHECKING:  # hparams.py reads files through TensorFlow; the model runs without it
+    from t2t_lite.hparams import HParams
 
 
-def initializer_from_hparams(hparams: HParams) -> keras.initializers.Initializer:
+def initializer_from_hparams(hparams: "HParams") -> keras.initializers.Initializer:
     """T2T's `initializer` / `initializer_gain` as a Keras initializer."""
     gain = hparams.initializer_gain
     if hparams.initializer == "uniform_unit_scaling":
@@ -45,10 +49,12 @@ class Transformer(keras.Model):
 
     Args:
       input_vocab_size, target_vocab_size: vocabulary sizes (pad and EOS included).
-      hidden_size, filter_size, num_heads: layer widths and heads.
+      hidden_size, filter_size: layer widths.
+      attention: an `AttentionSpec` (or its config dict) for every attention layer;
+        default 8 heads and attention dropout 0.1.
       num_encoder_layers, num_decoder_layers: stack depths.
-      attention_dropout, relu_dropout, layer_prepostprocess_dropout: T2T's dropouts
-        (the last also applies to the embedded inputs and targets).
+      relu_dropout, layer_prepostprocess_dropout: T2T's dropouts (the last also
+        applies to the embedded inputs and targets).
       norm_epsilon: LayerNormalization epsilon.
       shared_embedding_and_softmax_weights: the target embedding is also the softmax.
       shared_embedding: inputs and targets share one embedding (same vocab size).
@@ -61,10 +67,9 @@ class Transformer(keras.Model):
         target_vocab_size: int,
         hidden_size: int = 512,
         filter_size: int = 2048,
-        num_heads: int = 8,
+        attention: AttentionSpec | dict | None = None,
         num_encoder_layers: int = 6,
         num_decoder_layers: int = 6,
-        attention_dropout: float = 0.1,
         relu_dropout: float = 0.1,
         layer_prepostprocess_dropout: float = 0.1,
         norm_epsilon: float = 1e-6,
@@ -83,10 +88,9 @@ class Transformer(keras.Model):
         self.target_vocab_size = target_vocab_size
         self.hidden_size = hidden_size
         self.filter_size = filter_size
-        self.num_heads = num_heads
+        self.attention = AttentionSpec.coerce(attention or AttentionSpec(num_heads=8, dropout=0.1))
         self.num_encoder_layers = num_encoder_layers
         self.num_decoder_layers = num_decoder_layers
-        self.attention_dropout = attention_dropout
         self.relu_dropout = relu_dropout
         self.layer_prepostprocess_dropout = layer_prepostprocess_dropout
         self.norm_epsilon = norm_epsilon
@@ -111,9 +115,8 @@ class Transformer(keras.Model):
         self.timing_signal = AddTimingSignal(dtype=policy, name="timing_signal")
         self.embedding_dropout = keras.layers.Dropout(layer_prepostprocess_dropout, dtype=policy)
         stack_kwargs = dict(
-            num_heads=num_heads,
+            attention=self.attention,
             filter_size=filter_size,
-            attention_dropout=attention_dropout,
             relu_dropout=relu_dropout,
             dropout=layer_prepostprocess_dropout,
             norm_epsilon=norm_epsilon,
@@ -125,7 +128,7 @@ class Transformer(keras.Model):
 
     @classmethod
     def from_hparams(
-        cls, hparams: HParams, input_vocab_size: int, target_vocab_size: int, **kwargs
+        cls, hparams: "HParams", input_vocab_size: int, target_vocab_size: int, **kwargs
     ) -> "Transformer":
         """Builds the model T2T's `transformer` would build from `hparams`."""
         return cls(
@@ -133,10 +136,9 @@ class Transformer(keras.Model):
             target_vocab_size=target_vocab_size,
             hidden_size=hparams.hidden_size,
             filter_size=hparams.filter_size,
-            num_heads=hparams.num_heads,
+            attention=AttentionSpec.from_hparams(hparams),
             num_encoder_layers=hparams.num_encoder_layers or hparams.num_hidden_layers,
             num_decoder_layers=hparams.num_decoder_layers or hparams.num_hidden_layers,
-            attention_dropout=hparams.attention_dropout,
             relu_dropout=hparams.relu_dropout,
             layer_prepostprocess_dropout=hparams.layer_prepostprocess_dropout,
             norm_epsilon=hparams.norm_epsilon,
@@ -161,7 +163,7 @@ class Transformer(keras.Model):
         x = self.timing_signal(embedding(ids), start_index=start_index)
         return self.embedding_dropout(x, training=training)
 
-    def encode(self, inputs: tf.Tensor, training=None) -> tuple[tf.Tensor, tf.Tensor]:
+    def encode(self, inputs, training=None) -> tuple:
         """`inputs` `[batch, length_in]` ids -> `(encoder_output, memory_bias)`.
 
         `memory_bias` `[batch, 1, 1, length_in]` masks the input padding in the
@@ -171,21 +173,26 @@ class Transformer(keras.Model):
         x = self._embed(self.input_embedding, inputs, training=training)
         return self.encoder(x, bias=bias, training=training), bias
 
-    def decode(
-        self, decoder_input_ids: tf.Tensor, encoder_output, memory_bias, training=None
-    ) -> tf.Tensor:
+    def decode(self, decoder_input_ids, encoder_output, memory_bias, training=None):
         """Logits for already right-shifted target ids `[batch, length_out]`."""
         x = self._embed(self.target_embedding, decoder_input_ids, training=training)
         x = self.decoder(x, memory=encoder_output, memory_bias=memory_bias, training=training)
-        return tf.cast(self.softmax(x, reverse=True), tf.float32)
+        return ops.cast(self.softmax(x, reverse=True), "float32")
 
-    def init_decode_cache(self, encoder_output: tf.Tensor, max_length: int) -> list:
-        """Per-layer key/value caches for `decode_step` up to `max_length` positions."""
-        return self.decoder.init_cache(encoder_output, max_length)
+    # Step-by-step decoding. Two opaque structures, owned by this model and its decoder
+    # layers: the memory is fixed for a whole decode, the cache changes at every step
+    # (and is what a beam search reorders).
 
-    def decode_step(
-        self, ids: tf.Tensor, step, cache: list, memory_bias: tf.Tensor
-    ) -> tuple[tf.Tensor, list]:
+    def decode_memory(self, encoder_output, memory_bias) -> dict:
+        """What every `decode_step` reads and none changes: each layer's encoder-decoder
+        keys/values of `encoder_output`, and `memory_bias`, both from `encode`."""
+        return {"keys_values": self.decoder.memory_cache(encoder_output), "bias": memory_bias}
+
+    def init_decode_cache(self, batch_size, max_length: int) -> list:
+        """The empty self-attention cache for `decode_step` up to `max_length` positions."""
+        return self.decoder.init_cache(batch_size, max_length)
+
+    def decode_step(self, ids, step, cache: list, memory: dict) -> tuple:
         """One decoding step with the key/value cache.
 
         Args:
@@ -193,14 +200,20 @@ class Transformer(keras.Model):
             right gives).
           step: scalar int position.
           cache: from `init_decode_cache` or the previous step.
-          memory_bias: from `encode`.
+          memory: from `decode_memory`.
 
         Returns:
           `(logits [batch, target_vocab_size] float32, updated cache)`.
         """
         x = self.timing_signal(self.target_embedding(ids), start_index=step)
-        x, cache = self.decoder(x, memory_bias=memory_bias, cache=cache, decode_index=step)
-        logits = tf.cast(self.softmax(x, reverse=True), tf.float32)
+        x, cache = self.decoder(
+            x,
+            memory_bias=memory["bias"],
+            cache=cache,
+            memory_cache=memory["keys_values"],
+            decode_index=step,
+        )
+        logits = ops.cast(self.softmax(x, reverse=True), "float32")
         return logits[:, 0, :], cache
 
     def call(self, features, training=None):
@@ -218,10 +231,9 @@ class Transformer(keras.Model):
             "target_vocab_size": self.target_vocab_size,
             "hidden_size": self.hidden_size,
             "filter_size": self.filter_size,
-            "num_heads": self.num_heads,
+            "attention": self.attention.get_config(),
             "num_encoder_layers": self.num_encoder_layers,
             "num_decoder_layers": self.num_decoder_layers,
-            "attention_dropout": self.attention_dropout,
             "relu_dropout": self.relu_dropout,
             "layer_prepostprocess_dropout": self.layer_prepostprocess_dropout,
             "norm_epsilon": self.norm_epsilon,
@@ -231,6 +243,6 @@ class Transformer(keras.Model):
         }
 
 
-def shift_right(ids: tf.Tensor, pad_id: int = PAD_ID) -> tf.Tensor:
+def shift_right(ids, pad_id: int = PAD_ID):
     """`[batch, length]` -> the same ids one position later, `pad_id` in front."""
-    return tf.pad(ids, [[0, 0], [1, 0]], constant_values=pad_id)[:, :-1]
+    return ops.pad(ids, [[0, 0], [1, 0]], constant_values=pad_id)[:, :-1]

@@ -1,6 +1,10 @@
 """Training: T2T's learning-rate schedules, the optimizer, distribution strategies, the
 distributed train/eval steps and the `Trainer` that runs them with checkpoints."""
 
+from t2t_lite.utils.backend import require_tensorflow_backend
+
+require_tensorflow_backend("t2t_lite.training")
+
 from t2t_lite.training.learning_rate import T2TLearningRateSchedule
 from t2t_lite.training.metrics import finish_metrics, metric_sums
 from t2t_lite.training.optimizer import ReplicaSummedAdam, make_optimizer

@@ -1,0 +1,127 @@
+"""Run by tests/test_backends.py, each time in a fresh process:
+
+    KERAS_BACKEND=tensorflow python tests/backend_check.py WORK_DIR
+      builds a small Transformer and writes WORK_DIR/model.keras and reference.npz
+      (inputs and the TensorFlow backend's outputs);
+    KERAS_BACKEND=jax (or torch) python tests/backend_check.py WORK_DIR
+      with TensorFlow made unimportable, loads that model and checks its outputs
+      against the reference; exits 1 with the reasons when any differs by over 1e-5.
+"""
+
+import importlib.abc
+import importlib.machinery
+import os
+import sys
+
+
+class _NoTensorFlow(importlib.abc.MetaPathFinder, importlib.abc.Loader):
+    """Makes `import tensorflow` fail as it does where TensorFlow is not installed (a
+    spec is found, so that mere lookups such as torch's do not fail; loading fails)."""
+
+    def find_spec(self, name, path, target=None):
+        if name == "tensorflow" or name.startswith("tensorflow."):
+            return importlib.machinery.ModuleSpec(name, self)
+        return None
+
+    def create_module(self, spec):
+        raise ModuleNotFoundError(f"No module named {spec.name!r} (blocked)", name=spec.name)
+
+    def exec_module(self, module):
+        raise AssertionError("unreachable")
+
+
+if os.environ.get("KERAS_BACKEND") != "tensorflow":
+    sys.meta_path.insert(0, _NoTensorFlow())
+
+import keras  # noqa: E402
+import numpy as np  # noqa: E402
+from keras import ops  # noqa: E402
+
+from t2t_lite.layers import AttentionSpec, get_timing_signal_1d  # noqa: E402
+from t2t_lite.models import Transformer  # noqa: E402
+
+TOLERANCE = 1e-5
+
+
+def numpy_timing_signal(length, channels, start_index=0, min_timescale=1.0, max_timescale=1.0e4):
+    """T2T's formula in float64 NumPy, one timescale at a time."""
+    num_timescales = channels // 2
+    increment = np.log(max_timescale / min_timescale) / max(num_timescales - 1, 1)
+    signal = np.zeros((length, channels))
+    for i in range(num_timescales):
+        angles = (start_index + np.arange(length)) * min_timescale * np.exp(-i * increment)
+        signal[:, i], signal[:, num_timescales + i] = np.sin(angles), np.cos(angles)
+    return signal[np.newaxis]
+
+
+def outputs(model, ref) -> dict:
+    """Encoder output, teacher-forced logits, and logits of cached decode steps."""
+    inputs, targets = ref["inputs"], ref["targets"]
+    encoder_output, memory_bias = model.encode(inputs)
+    memory = model.decode_memory(encoder_output, memory_bias)
+    cache = model.init_decode_cache(inputs.shape[0], int(ref["max_length"]))
+    shifted = np.pad(targets, [[0, 0], [1, 0]])[:, :-1]
+    steps = []
+    for i in range(shifted.shape[1]):
+        logits, cache = model.decode_step(shifted[:, i : i + 1], i, cache, memory)
+        steps.append(ops.convert_to_numpy(logits))
+    return {
+        "encoder_output": ops.convert_to_numpy(encoder_output),
+        "logits": ops.convert_to_numpy(model({"inputs": inputs, "targets": targets})),
+        "step_logits": np.stack(steps, 1),
+    }
+
+
+def compare(name: str, got, want) -> list[str]:
+    if got.shape != want.shape:
+        return [f"{name}: shape {got.shape}, want {want.shape}"]
+    error = float(np.max(np.abs(got - want)))
+    return [f"{name}: max difference {error:.2e} > {TOLERANCE}"] if error > TOLERANCE else []
+
+
+def write_reference(work_dir: str) -> int:
+    rng = np.random.default_rng(0)
+    model = Transformer(
+        input_vocab_size=23, target_vocab_size=19, hidden_size=32, filter_size=48,
+        attention=AttentionSpec(num_heads=4), num_encoder_layers=2, num_decoder_layers=2,
+        shared_embedding_and_softmax_weights=False,
+    )
+    model.build()
+    # Non-trivial LayerNorm scales and offsets too, not only the initial ones and zeros.
+    model.set_weights([rng.normal(scale=0.5, size=w.shape).astype("float32") for w in model.weights])
+    inputs = rng.integers(2, 23, size=(3, 7)).astype("int32")
+    inputs[0, 4:] = 0
+    ref = {"inputs": inputs, "targets": rng.integers(2, 19, size=(3, 5)).astype("int32"), "max_length": 8}
+    ref.update(outputs(model, ref))
+    model.save(os.path.join(work_dir, "model.keras"))
+    np.savez(os.path.join(work_dir, "reference.npz"), **ref)
+    return 0
+
+
+def check(work_dir: str) -> int:
+    ref = dict(np.load(os.path.join(work_dir, "reference.npz")))
+    model = keras.models.load_model(os.path.join(work_dir, "model.keras"))
+    problems = [f"loaded a {type(model).__name__}"] if not isinstance(model, Transformer) else []
+    got = outputs(model, ref)
+    for name in ("encoder_output", "logits", "step_logits"):
+        problems += compare(name, got[name], ref[name])
+    # A model rebuilt from its config and saved again on this backend computes the same.
+    clone = Transformer.from_config(model.get_config())
+    clone.build()
+    clone.set_weights(model.get_weights())
+    clone.save(os.path.join(work_dir, f"{keras.backend.backend()}.keras"))
+    again = keras.models.load_model(os.path.join(work_dir, f"{keras.backend.backend()}.keras"))
+    problems += compare("reloaded logits", outputs(again, ref)["logits"], ref["logits"])
+    for length, channels, start in [(5, 8, 0), (7, 13, 3), (50, 64, 117)]:
+        signal = ops.convert_to_numpy(get_timing_signal_1d(length, channels, start_index=start))
+        want = numpy_timing_signal(length, channels, start)
+        problems += compare(f"timing signal {length}x{channels}+{start}", signal, want.astype(np.float32))
+    if "tensorflow" in sys.modules:
+        problems.append("tensorflow was imported")
+    for problem in problems:
+        print(f"{keras.backend.backend()}: {problem}", file=sys.stderr)
+    return 1 if problems else 0
+
+
+if __name__ == "__main__":
+    sys.exit((write_reference if keras.backend.backend() == "tensorflow" else check)(sys.argv[1]))
