@@ -94,11 +94,11 @@ def teacher_forced_accuracy(model, examples, label_smoothing: float) -> tuple[fl
 
 def greedy_accuracy(model, examples) -> float:
     """Share of `examples` whose greedy decoding (cut after EOS) equals the target."""
-    from t2t_lite.decoding import IdDecoder, decode_hparams, decode_sequences
+    from t2t_lite.decoding import GreedySearch, IdDecoder, decode_sequences
 
     # Room for the longest target past its input, plus slack to show a run-on.
     extra = max(0, *(len(e[1]) - len(e[0]) for e in examples)) + 2
-    decoder = IdDecoder(model, decode_hparams(f"beam_size=1,extra_length={extra}"))
+    decoder = IdDecoder(model, GreedySearch(extra_length=extra))
     decoded = decode_sequences(decoder, [e[0] for e in examples], batch_size=32)
     return sum(ids == target for (ids, _), (_, target) in zip(decoded, examples)) / len(examples)
 

@@ -33,7 +33,7 @@ def main(argv):
     import numpy as np
     import tensorflow as tf
 
-    from t2t_lite import export, models
+    from t2t_lite import decoding, export, models
     from t2t_lite.hparams import get_hparams
     from t2t_lite.problems.text_files import read_parallel
     from t2t_lite.problems.vocabulary import SubwordVocabulary, train_subword_model
@@ -48,8 +48,10 @@ def main(argv):
     with tempfile.TemporaryDirectory() as export_dir:
         for beam_size in (1, 4):
             module = export.TranslationModule(
-                model, vocab, vocab, max_length=hparams.max_length, beam_size=beam_size,
-                extra_length=FLAGS.extra_length,
+                model, vocab, vocab, max_length=hparams.max_length,
+                strategy=decoding.strategy_from_decode_hparams(
+                    decoding.decode_hparams(f"beam_size={beam_size},extra_length={FLAGS.extra_length}")
+                ),
             )
             path = export.export_versioned(module, module.signatures(), export_dir)
             serve = tf.saved_model.load(path).signatures["serving_default"]

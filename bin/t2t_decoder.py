@@ -64,8 +64,9 @@ def main(argv):
     hparams, problem, vocab, checkpoint, model = run.hparams, run.problem, run.vocabulary, run.checkpoint, run.model
     if FLAGS.problem and FLAGS.problem != problem.name:
         raise app.UsageError(f"--problem={FLAGS.problem}, but {output_dir} was trained on {problem.name}")
-    logging.info("decoding with %s (%s)", checkpoint, decode_hp)
-    decoder = decoding.IdDecoder(model, decode_hp, jit_compile=FLAGS.xla)
+    strategy = decoding.strategy_from_decode_hparams(decode_hp)
+    logging.info("decoding with %s (%s)", checkpoint, strategy)
+    decoder = decoding.IdDecoder(model, strategy, jit_compile=FLAGS.xla)
     translate = lambda lines, progress=None: decoding.translate_lines(  # noqa: E731
         decoder, lines, vocab["inputs"], vocab["targets"], hparams.max_length, decode_hp.batch_size, progress
     )
@@ -82,40 +83,12 @@ def main(argv):
         write_lines_atomically(target, outputs)
         print(f"Wrote {len(outputs)} translations of {source} to {target}")
         return
-    decode_dev_split(problem, data_dir, output_dir, vocab, hparams, decoder, decode_hp, write_lines_atomically)
-
-
-def decode_dev_split(problem, data_dir, output_dir, vocab, hparams, decoder, decode_hp, write_lines) -> None:
-    """Decodes the dev split; writes outputs, inputs and targets; prints exact-match accuracy."""
-    from t2t_lite import decoding
-
-    examples = list(problem.read_examples(data_dir))
-    if decode_hp.num_samples:
-        examples = examples[: decode_hp.num_samples]
-    # Truncated as the model was trained: at most max_length ids, the last one EOS.
-    limit = hparams.max_length
-    inputs = [ids if len(ids) <= limit else ids[: limit - 1] + ids[-1:] for ids, _ in examples]
-    results = decoding.decode_sequences(decoder, inputs, decode_hp.batch_size, decoding.ProgressLog("decoding dev"))
-    best = [ids[0] if decoder.return_beams else ids for ids, _ in results]
-    targets = [targets for _, targets in examples]
-    correct = sum(output == target for output, target in zip(best, targets))
-    texts = {
-        "decodes": vocab["targets"].decode_batch(best),
-        "inputs": vocab["inputs"].decode_batch([ids for ids, _ in examples]),
-        "targets": vocab["targets"].decode_batch(targets),
-    }
-    for i in range(min(3, len(examples))):
-        logging.info("INPUT: %s\nOUTPUT: %s\nTARGET: %s", texts["inputs"][i], texts["decodes"][i], texts["targets"][i])
     base = FLAGS.decode_to_file or os.path.join(output_dir, decode_filename("dev", problem.name, decode_hp))
-    base = os.path.expanduser(base)
-    for suffix, lines in texts.items():
-        write_lines(base if suffix == "decodes" else f"{base}.{suffix}", lines)
-    accuracy = correct / max(len(examples), 1)
-    truncated = sum(len(ids) > limit for ids, _ in examples)
-    print(
-        f"Decoded {len(examples)} dev examples to {base}: {correct} exact ({accuracy:.4f}); "
-        f"{truncated} inputs truncated to max_length={limit}"
+    report = decoding.decode_dev_split(
+        problem, data_dir, vocab, decoder, hparams.max_length, decode_hp.batch_size,
+        os.path.expanduser(base), decode_hp.num_samples,
     )
+    print(report.summary())
 
 
 def run():

@@ -39,19 +39,12 @@ def main(argv):
     export_dir = os.path.expanduser(FLAGS.export_dir or os.path.join(output_dir, "export"))
     checkpoint_path = os.path.expanduser(FLAGS.checkpoint_path) if FLAGS.checkpoint_path else None
     run = decoding.open_trained_run(output_dir, data_dir, FLAGS.hparams, checkpoint_path)
-    problem, vocab = run.problem, run.vocabulary
-    vocab_path = getattr(problem, "vocab_path", None)
-    assets = (vocab_path(data_dir),) if vocab_path else ()
     module = export.TranslationModule(
         run.model,
-        vocab["inputs"],
-        vocab["targets"],
+        run.vocabulary["inputs"],
+        run.vocabulary["targets"],
         max_length=run.hparams.max_length,
-        beam_size=decode_hp.beam_size,
-        alpha=decode_hp.alpha,
-        extra_length=decode_hp.extra_length,
-        return_beams=decode_hp.return_beams,
-        assets=assets,
+        strategy=decoding.strategy_from_decode_hparams(decode_hp),
     )
     path = export.export_versioned(module, module.signatures(), export_dir, FLAGS.version)
     print(f"Exported {run.checkpoint} to {path}")

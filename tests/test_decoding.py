@@ -56,7 +56,7 @@ def test_cached_greedy_equals_full_recompute_row_by_row(model_and_inputs):
     model, examples = model_and_inputs
     inputs = [e[0] for e in examples]
     extra = 5
-    ids, scores = decoding.decode_ids(model, pad(inputs), beam_size=1, extra_length=extra)
+    ids, scores = decoding.decode_ids(model, pad(inputs), decoding.GreedySearch(extra_length=extra))
     ids, scores = ids.numpy(), scores.numpy()
     decode_length = max(len(s) for s in inputs) + extra
     assert ids.shape == (len(inputs), decode_length)
@@ -70,7 +70,7 @@ def test_cached_greedy_equals_full_recompute_row_by_row(model_and_inputs):
         assert not ids[row, len(expected):].any(), "ids after EOS are padding"
         assert scores[row] == pytest.approx(expected_score, abs=1e-4)
         alone, _ = decoding.decode_ids(
-            model, pad([sequence]), beam_size=1, extra_length=decode_length - len(sequence)
+            model, pad([sequence]), decoding.GreedySearch(extra_length=decode_length - len(sequence))
         )
         assert decoding.cut_at_eos(alone.numpy()[0]) == expected
     assert finished >= len(inputs) // 2, "the trained model should end most outputs"
@@ -80,9 +80,9 @@ def test_cached_greedy_equals_full_recompute_row_by_row(model_and_inputs):
 def test_cached_beam_search_equals_uncached(model_and_inputs, beam_size, alpha):
     model, examples = model_and_inputs
     batch = pad([e[0] for e in examples])
-    kwargs = dict(beam_size=beam_size, alpha=alpha, extra_length=4, return_beams=True)
-    cached_ids, cached_scores = decoding.decode_ids(model, batch, **kwargs)
-    full_ids, full_scores = decoding.decode_ids(model, batch, cached=False, **kwargs)
+    strategy = decoding.BeamSearch(beam_size, alpha, return_beams=True, extra_length=4)
+    cached_ids, cached_scores = decoding.decode_ids(model, batch, strategy)
+    full_ids, full_scores = decoding.decode_ids(model, batch, strategy, cached=False)
     np.testing.assert_array_equal(cached_ids.numpy(), full_ids.numpy())
     np.testing.assert_allclose(cached_scores.numpy(), full_scores.numpy(), atol=1e-4)
     assert cached_ids.shape[:2] == (len(examples), beam_size)
@@ -93,7 +93,7 @@ def test_beam_search_of_one_beam_is_greedy_or_an_ended_greedy_prefix(model_and_i
     the best EOS ending seen: greedy's own, or an earlier prefix + EOS scoring higher."""
     model, examples = model_and_inputs
     batch = pad([e[0] for e in examples])
-    greedy_ids, greedy_scores = decoding.decode_ids(model, batch, beam_size=1, extra_length=4)
+    greedy_ids, greedy_scores = decoding.decode_ids(model, batch, decoding.GreedySearch(extra_length=4))
     encoder_output, bias = model.encode(tf.constant(batch), training=False)
     length = batch.shape[1] + 4
     step, state = decoding.cached_step_fn(model, encoder_output, bias, length)
@@ -116,7 +116,7 @@ def test_beam_scores_are_length_penalised_log_probabilities(model_and_inputs):
     model, examples = model_and_inputs
     alpha = 0.6
     batch = pad([e[0] for e in examples[:3]])
-    ids, scores = decoding.decode_ids(model, batch, beam_size=3, alpha=alpha, extra_length=3, return_beams=True)
+    ids, scores = decoding.decode_ids(model, batch, decoding.BeamSearch(3, alpha, return_beams=True, extra_length=3))
     for row in range(len(batch)):
         for beam in range(3):
             seq = decoding.cut_at_eos(ids.numpy()[row, beam])
@@ -131,11 +131,9 @@ def test_beam_scores_are_length_penalised_log_probabilities(model_and_inputs):
 def test_decoding_compiles_under_xla(model_and_inputs):
     model, examples = model_and_inputs
     batch = tf.constant(pad([e[0] for e in examples[:4]]))
-    for beam_size in (1, 3):
-        compiled = tf.function(
-            lambda x: decoding.decode_ids(model, x, beam_size=beam_size, extra_length=3), jit_compile=True
-        )
-        plain_ids, plain_scores = decoding.decode_ids(model, batch, beam_size=beam_size, extra_length=3)
+    for strategy in (decoding.GreedySearch(extra_length=3), decoding.BeamSearch(3, extra_length=3)):
+        compiled = tf.function(lambda x: decoding.decode_ids(model, x, strategy), jit_compile=True)
+        plain_ids, plain_scores = decoding.decode_ids(model, batch, strategy)
         xla_ids, xla_scores = compiled(batch)
         np.testing.assert_allclose(xla_scores.numpy(), plain_scores.numpy(), atol=1e-3)
         # XLA fuses float ops differently: only a near-tie may pick other ids.

@@ -83,7 +83,7 @@ def test_pipeline_runs_with_every_path_on_ram(ram):
     fs.write_atomically(source, "a red dog\n\nthe cat\n")
     lines = read_lines(source)
     outputs = decoding.translate_lines(
-        decoding.IdDecoder(run.model, decode_hp), lines, run.vocabulary["inputs"], run.vocabulary["targets"],
+        decoding.IdDecoder(run.model, decoding.strategy_from_decode_hparams(decode_hp)), lines, run.vocabulary["inputs"], run.vocabulary["targets"],
         run.hparams.max_length, 8,
     )
     write_lines_atomically(f"{ram}/out/decodes.txt", outputs)
@@ -91,7 +91,7 @@ def test_pipeline_runs_with_every_path_on_ram(ram):
 
     module = export.TranslationModule(
         run.model, run.vocabulary["inputs"], run.vocabulary["targets"], max_length=run.hparams.max_length,
-        beam_size=2, extra_length=3, assets=(problem.vocab_path(data_dir),),
+        strategy=decoding.BeamSearch(beam_size=2, extra_length=3),
     )
     export_dir = f"{ram}/export"
     assert export.export_versioned(module, module.signatures(), export_dir) == f"{export_dir}/1"

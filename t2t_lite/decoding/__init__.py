@@ -13,28 +13,46 @@ from t2t_lite.decoding.batch_decoding import (
     encode_lines,
     translate_lines,
 )
-from t2t_lite.decoding.beam_search import beam_search, gather_beams, length_penalty
+from t2t_lite.decoding.beam_search import BeamSearch, beam_search, gather_beams, length_penalty
 from t2t_lite.decoding.decode_hparams import decode_hparams, default_decode_hparams
-from t2t_lite.decoding.greedy_search import greedy_search
+from t2t_lite.decoding.dev_split import DevDecodeReport, decode_dev_split
+from t2t_lite.decoding.greedy_search import GreedySearch, greedy_search
+from t2t_lite.decoding.input_ids import terminate, tf_terminate
+from t2t_lite.decoding.strategy import (
+    DecodingStrategy,
+    list_strategies,
+    register_strategy,
+    strategy_from_decode_hparams,
+)
 from t2t_lite.decoding.trained_run import TrainedRun, open_trained_run
 from t2t_lite.decoding.transformer_search import cached_step_fn, decode_ids, uncached_step_fn
 
 __all__ = [
+    "BeamSearch",
+    "DecodingStrategy",
+    "DevDecodeReport",
+    "GreedySearch",
     "IdDecoder",
     "ProgressLog",
     "TrainedRun",
-    "cut_at_eos",
-    "decode_sequences",
-    "encode_lines",
-    "translate_lines",
     "beam_search",
     "cached_step_fn",
+    "cut_at_eos",
+    "decode_dev_split",
     "decode_hparams",
     "decode_ids",
+    "decode_sequences",
     "default_decode_hparams",
+    "encode_lines",
     "gather_beams",
     "greedy_search",
     "length_penalty",
+    "list_strategies",
     "open_trained_run",
+    "register_strategy",
+    "strategy_from_decode_hparams",
+    "terminate",
+    "tf_terminate",
+    "translate_lines",
     "uncached_step_fn",
 ]

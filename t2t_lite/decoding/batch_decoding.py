@@ -8,36 +8,30 @@ import numpy as np
 import tensorflow as tf
 from absl import logging
 
+from t2t_lite.decoding.input_ids import terminate
+from t2t_lite.decoding.strategy import DecodingStrategy
 from t2t_lite.decoding.transformer_search import decode_ids
 from t2t_lite.errors import DataError
-from t2t_lite.hparams import HParams
 from t2t_lite.ids import EOS_ID
 
 _PROGRESS_SECONDS = 10.0
 
 
 class IdDecoder:
-    """A model and decode hparams as one traced function over `[batch, length]` ids.
+    """A model and a decoding strategy as one traced function over `[batch, length]` ids.
 
     Calling it returns NumPy `(ids, scores)` as `decode_ids` describes. `jit_compile`
     compiles the search with XLA (once per input shape; about 2x faster on CPU at
     batch 32, see docs/decoding.md).
     """
 
-    def __init__(self, model, decode_hparams: HParams, jit_compile: bool = False):
-        self.beam_size = decode_hparams.beam_size
-        self.return_beams = bool(decode_hparams.return_beams) and self.beam_size > 1
+    def __init__(self, model, strategy: DecodingStrategy, jit_compile: bool = False):
+        self.strategy = strategy
+        self.return_beams = strategy.return_beams
 
         @tf.function(input_signature=[tf.TensorSpec([None, None], tf.int32)], jit_compile=jit_compile)
         def decode(inputs):
-            return decode_ids(
-                model,
-                inputs,
-                beam_size=decode_hparams.beam_size,
-                alpha=decode_hparams.alpha,
-                extra_length=decode_hparams.extra_length,
-                return_beams=self.return_beams,
-            )
+            return decode_ids(model, inputs, strategy)
 
         self._decode = decode
 
@@ -97,8 +91,8 @@ def decode_sequences(
 def encode_lines(lines: Sequence[str], vocabulary, max_length: int) -> tuple[list[list[int]], list[int]]:
     """Ids of each line with EOS appended; an empty or blank line gives no ids.
 
-    Lines whose ids do not fit `max_length` (EOS included) are truncated. Returns the
-    sequences and the 0-based indices of the truncated lines. A line the vocabulary
+    Lines whose ids do not fit `max_length` (EOS included) are cut (`input_ids.terminate`).
+    Returns the sequences and the 0-based indices of the cut lines. A line the vocabulary
     cannot encode raises `DataError` naming its 1-based number.
     """
     sequences, truncated = [], []
@@ -115,10 +109,10 @@ def encode_lines(lines: Sequence[str], vocabulary, max_length: int) -> tuple[lis
         if not ids or not lines[index].strip():
             sequences.append([])
             continue
-        if max_length and len(ids) + 1 > max_length:
-            ids = ids[: max_length - 1]
+        ids, cut = terminate(ids, max_length)
+        if cut:
             truncated.append(index)
-        sequences.append(list(ids) + [EOS_ID])
+        sequences.append(ids)
     return sequences, truncated
 
 

@@ -13,7 +13,7 @@ one batch item adjacent); beam search reorders the rows of its state as beams mo
 
 import tensorflow as tf
 
-from t2t_lite.decoding.greedy_search import StepFn
+from t2t_lite.decoding.strategy import DecodingStrategy, StepFn, register_strategy
 from t2t_lite.ids import EOS_ID
 
 NEG_INF = float("-inf")
@@ -148,3 +148,32 @@ def beam_search(
     # A slot no real beam reached (vocabularies smaller than the beam) holds no ids.
     ids = tf.where((scores > NEG_INF)[:, :, tf.newaxis], ids, 0)
     return ids, scores
+
+
+@register_strategy("beam")
+class BeamSearch(DecodingStrategy):
+    """`beam_search` as a decoding strategy.
+
+    Args:
+      beam_size: beams per input.
+      alpha: the length penalty's exponent.
+      return_beams: return every beam, best first, instead of the best one.
+      extra_length: see `DecodingStrategy`.
+    """
+
+    def __init__(self, beam_size: int = 4, alpha: float = 0.6, return_beams: bool = False, extra_length: int = 50):
+        super().__init__(extra_length)
+        self.beam_size = beam_size
+        self.alpha = alpha
+        self.return_beams = bool(return_beams)
+        self.rows_per_input = beam_size
+
+    @classmethod
+    def from_decode_hparams(cls, hparams):
+        return cls(hparams.beam_size, hparams.alpha, hparams.return_beams, hparams.extra_length)
+
+    def search(self, step_fn, state, batch_size, decode_length):
+        ids, scores = beam_search(step_fn, state, batch_size, self.beam_size, decode_length, self.alpha, EOS_ID)
+        if self.return_beams:
+            return ids, scores
+        return ids[:, 0], scores[:, 0]

@@ -5,13 +5,10 @@ A step function `step_fn(ids, position, state) -> (logits, state)` takes the ids
 key/value cache), and returns `[batch, vocab]` logits for the next id.
 """
 
-from collections.abc import Callable
-
 import tensorflow as tf
 
+from t2t_lite.decoding.strategy import DecodingStrategy, StepFn, register_strategy
 from t2t_lite.ids import EOS_ID
-
-StepFn = Callable[[tf.Tensor, tf.Tensor, object], tuple[tf.Tensor, object]]
 
 
 def greedy_search(
@@ -55,3 +52,15 @@ def greedy_search(
         not_done, step, (tf.constant(0), ids, scores, finished, last_ids, state)
     )
     return ids, scores
+
+
+@register_strategy("greedy")
+class GreedySearch(DecodingStrategy):
+    """`greedy_search` as a decoding strategy (`--decode_hparams=beam_size=1`).
+
+    Args:
+      extra_length: see `DecodingStrategy`.
+    """
+
+    def search(self, step_fn, state, batch_size, decode_length):
+        return greedy_search(step_fn, state, batch_size, decode_length, EOS_ID)

@@ -4,9 +4,7 @@ keys/values are cached, preallocated to the decode length."""
 
 import tensorflow as tf
 
-from t2t_lite.decoding.beam_search import beam_search
-from t2t_lite.decoding.greedy_search import StepFn, greedy_search
-from t2t_lite.ids import EOS_ID
+from t2t_lite.decoding.strategy import DecodingStrategy, StepFn
 
 
 def cached_step_fn(model, encoder_output, memory_bias, max_length) -> tuple[StepFn, list]:
@@ -34,39 +32,24 @@ def uncached_step_fn(model, encoder_output, memory_bias, max_length) -> tuple[St
     return step, tf.zeros([batch_size, max_length], tf.int32)
 
 
-def decode_ids(
-    model,
-    inputs: tf.Tensor,
-    beam_size: int = 1,
-    alpha: float = 0.6,
-    extra_length=50,
-    return_beams: bool = False,
-    cached: bool = True,
-) -> tuple[tf.Tensor, tf.Tensor]:
-    """Translates `inputs` `[batch, length_in]` ids (0-padded, EOS-terminated).
-
-    Decodes at most `length_in + extra_length` ids, by greedy search when `beam_size`
-    is 1, else by beam search. `cached=False` recomputes the decoder at every step.
+def decode_ids(model, inputs: tf.Tensor, strategy: DecodingStrategy, cached: bool = True) -> tuple:
+    """Translates `inputs` `[batch, length_in]` ids (0-padded, EOS-terminated) with
+    `strategy`, writing at most `length_in + strategy.extra_length` ids. `cached=False`
+    recomputes the decoder at every step.
 
     Returns:
-      `(ids, scores)`: ids `[batch, decode_length]` int32 ending at EOS and 0-padded
-      after it, and scores `[batch]` (sum of log-probabilities for greedy search,
-      length-penalised for beam search); with `return_beams` and `beam_size > 1`, all
-      beams, `[batch, beam, decode_length]` and `[batch, beam]`, best first.
+      `(ids, scores)` as `strategy.search` gives them: ids `[batch, decode_length]` int32
+      ending at EOS and 0-padded after it, scores `[batch]` (sum of log-probabilities for
+      greedy search, length-penalised for beam search); with `return_beams`, all beams,
+      `[batch, beam, decode_length]` and `[batch, beam]`, best first.
     """
     inputs = tf.cast(inputs, tf.int32)
     batch_size = tf.shape(inputs)[0]
-    decode_length = tf.shape(inputs)[1] + extra_length
+    decode_length = tf.shape(inputs)[1] + strategy.extra_length
     encoder_output, memory_bias = model.encode(inputs, training=False)
+    if strategy.rows_per_input > 1:  # the rows of one input sit next to each other
+        encoder_output = tf.repeat(encoder_output, strategy.rows_per_input, axis=0)
+        memory_bias = tf.repeat(memory_bias, strategy.rows_per_input, axis=0)
     make_step = cached_step_fn if cached else uncached_step_fn
-    if beam_size == 1:
-        step, state = make_step(model, encoder_output, memory_bias, decode_length)
-        return greedy_search(step, state, batch_size, decode_length, EOS_ID)
-    # The beams of one input sit in adjacent rows.
-    encoder_output = tf.repeat(encoder_output, beam_size, axis=0)
-    memory_bias = tf.repeat(memory_bias, beam_size, axis=0)
     step, state = make_step(model, encoder_output, memory_bias, decode_length)
-    ids, scores = beam_search(step, state, batch_size, beam_size, decode_length, alpha, EOS_ID)
-    if return_beams:
-        return ids, scores
-    return ids[:, 0], scores[:, 0]
+    return strategy.search(step, state, batch_size, decode_length)

@@ -11,70 +11,43 @@ Signatures, as TensorFlow Serving exposes them:
 
 import tensorflow as tf
 
-from t2t_lite.decoding import decode_ids
-from t2t_lite.ids import EOS_ID, PAD_ID
+from t2t_lite.decoding import DecodingStrategy, decode_ids, tf_terminate
+from t2t_lite.ids import EOS_ID
 
 
 class TranslationModule(tf.Module):
-    """A trained Transformer, its vocabularies and decode settings, ready to export.
+    """A trained Transformer, its vocabularies and decoding strategy, ready to export.
 
     Args:
       model: the trained `Transformer` (float32).
-      input_vocabulary, target_vocabulary: `t2t_lite.problems.Vocabulary` objects.
-      max_length: inputs are truncated to this many ids, EOS included.
-      beam_size, alpha, extra_length, return_beams: baked-in decode settings.
-      assets: files to ship in `assets/` (the sentencepiece model).
+      input_vocabulary, target_vocabulary: `t2t_lite.problems.Vocabulary` objects; their
+        `resources()` (files for `assets/`, in-graph tokenizers) go into the export.
+      max_length: inputs are fitted to this many ids, EOS included (`tf_terminate`).
+      strategy: the baked-in `DecodingStrategy`.
     """
 
-    def __init__(
-        self,
-        model,
-        input_vocabulary,
-        target_vocabulary,
-        max_length: int,
-        beam_size: int = 4,
-        alpha: float = 0.6,
-        extra_length: int = 50,
-        return_beams: bool = False,
-        assets: tuple[str, ...] = (),
-    ):
+    def __init__(self, model, input_vocabulary, target_vocabulary, max_length: int, strategy: DecodingStrategy):
         super().__init__(name="t2t_lite_translation")
         self.model = model
         # tf.Module tracks the model's variables through this list.
         self.model_variables = list(model.weights)
         self.input_vocabulary = input_vocabulary
         self.target_vocabulary = target_vocabulary
+        resources = [input_vocabulary.resources(), target_vocabulary.resources()]
         # In-graph tokenizers own resources (the sentencepiece model) that a SavedModel
-        # must track to restore.
-        self.tokenizers = [
-            v.tokenizer for v in (input_vocabulary, target_vocabulary) if hasattr(v, "tokenizer")
-        ]
+        # must track to restore; a vocabulary shared by inputs and targets counts once.
+        self.tokenizers = list({id(t): t for r in resources for t in r.trackables}.values())
+        self.assets = [tf.saved_model.Asset(path) for path in dict.fromkeys(f for r in resources for f in r.files)]
         self.max_length = max_length
-        self.beam_size = beam_size
-        self.alpha = alpha
-        self.extra_length = extra_length
-        self.return_beams = bool(return_beams) and beam_size > 1
-        self.assets = [tf.saved_model.Asset(path) for path in assets]
+        self.strategy = strategy
+        self.return_beams = strategy.return_beams
 
     def _search(self, ids: tf.Tensor) -> tuple[tf.Tensor, tf.Tensor]:
         """`[batch, length]` int ids -> ids `[batch(, beam), decode_length]`, scores."""
-        ids, scores = decode_ids(
-            self.model,
-            ids,
-            beam_size=self.beam_size,
-            alpha=self.alpha,
-            extra_length=self.extra_length,
-            return_beams=self.return_beams,
-        )
-        return ids, scores
+        return decode_ids(self.model, ids, self.strategy)
 
     def _prepare(self, ragged_ids: tf.RaggedTensor) -> tf.Tensor:
-        """Truncates to max_length - 1 ids, appends EOS, pads with 0: `[batch, length]`."""
-        ragged_ids = tf.cast(ragged_ids[:, : self.max_length - 1], tf.int32)
-        eos = tf.RaggedTensor.from_tensor(
-            tf.fill([ragged_ids.nrows(), 1], EOS_ID), row_splits_dtype=ragged_ids.row_splits.dtype
-        )
-        return tf.concat([ragged_ids, eos], axis=1).to_tensor(PAD_ID)
+        return tf_terminate(ragged_ids, self.max_length)
 
     @tf.function(input_signature=[tf.TensorSpec([None], tf.string, name="inputs")])
     def serve_text(self, inputs):

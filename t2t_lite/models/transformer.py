@@ -155,8 +155,10 @@ class Transformer(keras.Model):
         for embedding in (self.input_embedding, self.target_embedding, self.softmax):
             if not embedding.built:  # shared embeddings appear more than once
                 embedding.build()
-        self.encoder.build(hidden_shape)
-        self.decoder.build(hidden_shape, hidden_shape)
+        if not self.encoder.built:  # calling `encode` first builds the encoder alone
+            self.encoder.build(hidden_shape)
+        if not self.decoder.built:
+            self.decoder.build(hidden_shape, hidden_shape)
         self.built = True
 
     def _embed(self, embedding, ids, start_index=0, training=None):
@@ -186,10 +188,14 @@ class Transformer(keras.Model):
     def decode_memory(self, encoder_output, memory_bias) -> dict:
         """What every `decode_step` reads and none changes: each layer's encoder-decoder
         keys/values of `encoder_output`, and `memory_bias`, both from `encode`."""
+        if not self.built:  # the decoder's weights exist once built (`encode` built the encoder)
+            self.build()
         return {"keys_values": self.decoder.memory_cache(encoder_output), "bias": memory_bias}
 
     def init_decode_cache(self, batch_size, max_length: int) -> list:
         """The empty self-attention cache for `decode_step` up to `max_length` positions."""
+        if not self.built:
+            self.build()
         return self.decoder.init_cache(batch_size, max_length)
 
     def decode_step(self, ids, step, cache: list, memory: dict) -> tuple:

@@ -36,7 +36,7 @@ class TranslateParallelText(Text2TextProblem):
     def vocab_filename(self) -> str:
         # The size is the user's choice, not part of the problem, so readers find the file
         # without being told it.
-        return f"vocab.{self.dataset_name}.model"
+        return f"vocab.{self.dataset_name}.{self.vocabulary_class.file_suffix}"
 
     def text_pairs(self, split: str, tmp_dir: str) -> list[tuple[str, str]]:
         if split not in self.corpus:

@@ -1,5 +1,5 @@
-"""Base of the translation problems: text pairs per split and a joint subword vocabulary
-trained with sentencepiece at generation time."""
+"""Base of the translation problems: text pairs per split and a joint vocabulary of a
+registered type (sentencepiece by default) built at generation time."""
 
 import abc
 import os
@@ -9,16 +9,18 @@ from absl import logging
 
 from t2t_lite.errors import DataError
 from t2t_lite.problems.problem import DEV, TEST, TRAIN, Problem
-from t2t_lite.problems.vocabulary import SubwordVocabulary, train_subword_model
+from t2t_lite.problems.vocabulary import Vocabulary, vocabulary_type
 from t2t_lite.utils import file_system as fs
 
 _ENCODE_BATCH = 2048
 
 
 class Text2TextProblem(Problem):
-    """Subclasses implement `text_pairs(split, tmp_dir)`."""
+    """Subclasses implement `text_pairs(split, tmp_dir)`; `vocab_type` names the registered
+    vocabulary type (`t2t_lite.problems.vocabulary.register_vocabulary`)."""
 
     reversible = True
+    vocab_type = "sentencepiece"
     approx_vocab_size = 8000
     num_shards = {TRAIN: 10, DEV: 1, TEST: 1}
 
@@ -39,8 +41,12 @@ class Text2TextProblem(Problem):
         return self._text_pairs_cache[key]
 
     @property
+    def vocabulary_class(self) -> type[Vocabulary]:
+        return vocabulary_type(self.vocab_type)
+
+    @property
     def vocab_filename(self) -> str:
-        return f"vocab.{self.dataset_name}.{self.approx_vocab_size}.model"
+        return f"vocab.{self.dataset_name}.{self.approx_vocab_size}.{self.vocabulary_class.file_suffix}"
 
     def vocab_path(self, data_dir: str) -> str:
         return os.path.join(data_dir, self.vocab_filename)
@@ -55,12 +61,13 @@ class Text2TextProblem(Problem):
             return []
         pairs = self._cached_text_pairs(TRAIN, tmp_dir)
         logging.info(
-            "training a %d-piece sentencepiece vocabulary on %d sentence pairs",
+            "building a %d-id %s vocabulary from %d sentence pairs",
             self.approx_vocab_size,
+            self.vocab_type,
             len(pairs),
         )
         sentences = (sentence for pair in pairs for sentence in pair)
-        model = train_subword_model(sentences, self.approx_vocab_size, seed=seed)
+        model = self.vocabulary_class.train(sentences, self.approx_vocab_size, seed)
         staged = fs.temporary_path(path)
         with fs.GFile(staged, "wb") as f:
             f.write(model)
@@ -70,13 +77,13 @@ class Text2TextProblem(Problem):
         path = self.vocab_path(data_dir)
         if not fs.exists(path):
             raise DataError(f"no vocabulary {path}; run t2t-datagen --problem={self.dataset_name} first")
-        vocab = SubwordVocabulary.load(path)
+        vocab = self.vocabulary_class.load(path)
         return {"inputs": vocab, "targets": vocab}
 
     def generate_ids(self, split: str, data_dir: str, tmp_dir: str, seed: int) -> Iterator:
         # A vocabulary trained by this run is still under its temporary name.
         staged = fs.temporary_path(self.vocab_path(data_dir))
-        vocab = SubwordVocabulary.load(staged) if fs.exists(staged) else self.vocabulary(data_dir)["inputs"]
+        vocab = self.vocabulary_class.load(staged) if fs.exists(staged) else self.vocabulary(data_dir)["inputs"]
         pairs = self._cached_text_pairs(split, tmp_dir)
         for start in range(0, len(pairs), _ENCODE_BATCH):
             chunk = pairs[start : start + _ENCODE_BATCH]

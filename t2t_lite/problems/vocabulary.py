@@ -7,8 +7,9 @@ integers, shifted by the two reserved ids.
 """
 
 import abc
+import dataclasses
 import io
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 
 import tensorflow as tf
 import tensorflow_text as tf_text
@@ -20,10 +21,41 @@ UNK_ID = 2
 NUM_RESERVED_IDS = 2
 
 
+@dataclasses.dataclass(frozen=True)
+class VocabularyResources:
+    """What a SavedModel that encodes or decodes with a vocabulary in its graph needs:
+    `files` to ship in its `assets/`, and `trackables` (in-graph resources, such as a
+    tokenizer's model) that it must track to restore them."""
+
+    files: tuple[str, ...] = ()
+    trackables: tuple = ()
+
+
 class Vocabulary(abc.ABC):
-    """Interface: `vocab_size`, and encoding/decoding in Python and in TensorFlow."""
+    """Interface: `vocab_size`, encoding/decoding in Python and in TensorFlow, and the
+    `resources` an export needs.
+
+    A vocabulary type stored in files registers itself with `@register_vocabulary(name)`
+    and implements `load(path)` (and `train` when datagen builds it from a corpus).
+    """
 
     vocab_size: int
+    name: str = ""  # set by `register_vocabulary`
+    file_suffix: str = ""  # a file type's ending, as in `vocab.<problem>.<size>.<suffix>`
+
+    @classmethod
+    def load(cls, path: str) -> "Vocabulary":
+        """The vocabulary stored at `path`."""
+        raise NotImplementedError(f"{cls.__name__} is not stored in files")
+
+    @classmethod
+    def train(cls, sentences: Iterable[str], vocab_size: int, seed: int) -> bytes:
+        """The bytes of a vocabulary file of about `vocab_size` ids built from `sentences`."""
+        raise NotImplementedError(f"{cls.__name__} cannot be built from a corpus")
+
+    def resources(self) -> VocabularyResources:
+        """What an export must carry for this vocabulary (nothing by default)."""
+        return VocabularyResources()
 
     @abc.abstractmethod
     def tf_encode(self, texts: tf.Tensor) -> tf.RaggedTensor:
@@ -58,21 +90,56 @@ def _cut_at_eos(ids: tf.Tensor) -> tf.RaggedTensor:
     return tf.ragged.boolean_mask(ids, keep)
 
 
+_VOCABULARY_TYPES: dict[str, type[Vocabulary]] = {}
+
+
+def register_vocabulary(name: str) -> Callable[[type], type]:
+    """Class decorator: makes a stored `Vocabulary` type available by `name`."""
+
+    def register(cls: type) -> type:
+        if name in _VOCABULARY_TYPES:
+            raise ValueError(f"vocabulary type {name!r} is already registered")
+        cls.name = name
+        _VOCABULARY_TYPES[name] = cls
+        return cls
+
+    return register
+
+
+def vocabulary_type(name: str) -> type[Vocabulary]:
+    """The vocabulary type registered as `name`."""
+    if name not in _VOCABULARY_TYPES:
+        raise ValueError(f"unknown vocabulary type {name!r}; known: {sorted(_VOCABULARY_TYPES)}")
+    return _VOCABULARY_TYPES[name]
+
+
+@register_vocabulary("sentencepiece")
 class SubwordVocabulary(Vocabulary):
     """A sentencepiece model applied with `tensorflow_text.SentencepieceTokenizer`.
 
     Args:
       model_proto: the serialized sentencepiece model (the bytes of its `.model` file).
+      path: the file it was read from, shipped with exports (None: in memory only).
     """
 
-    def __init__(self, model_proto: bytes):
+    file_suffix = "model"
+
+    def __init__(self, model_proto: bytes, path: str | None = None):
         self.model_proto = model_proto
+        self.path = path
         self.tokenizer = tf_text.SentencepieceTokenizer(model=model_proto, out_type=tf.int32)
         self.vocab_size = int(self.tokenizer.vocab_size())
 
     @classmethod
     def load(cls, path: str) -> "SubwordVocabulary":
-        return cls(fs.read_bytes(path))
+        return cls(fs.read_bytes(path), path)
+
+    @classmethod
+    def train(cls, sentences: Iterable[str], vocab_size: int, seed: int) -> bytes:
+        return train_subword_model(sentences, vocab_size, seed=seed)
+
+    def resources(self) -> VocabularyResources:
+        return VocabularyResources(files=(self.path,) if self.path else (), trackables=(self.tokenizer,))
 
     def tf_encode(self, texts: tf.Tensor) -> tf.RaggedTensor:
         return tf.cast(self.tokenizer.tokenize(texts), tf.int64)
