@@ -155,7 +155,11 @@ class MultiHeadAttention(keras.layers.Layer):
             raise ValueError("memory_cache is for encoder-decoder attention (self_attention=False)")
         kv = self._project(memory, self.kv_kernel)
         k, v = ops.split(kv, [self._key_depth], axis=-1)
-        return {"key": _split_heads(k, self.num_heads), "value": _split_heads(v, self.num_heads)}
+        # Keys stored transposed, `[batch, heads, d_k, length_m]`: transposing a tensor
+        # that a decode loop captures, at every step, made TensorFlow's graph optimizer
+        # (Grappler) return empty outputs from the whole function.
+        keys = ops.swapaxes(_split_heads(k, self.num_heads), -1, -2)
+        return {"transposed_key": keys, "value": _split_heads(v, self.num_heads)}
 
     def empty_cache(self, batch_size, max_length: int, dtype=None) -> dict:
         """Zeroed self-attention cache for `max_length` positions."""
@@ -180,18 +184,19 @@ class MultiHeadAttention(keras.layers.Layer):
                     "value": _write_positions(cache["value"], v, decode_index),
                 }
                 k, v = cache["key"], cache["value"]
+            transposed_k = ops.swapaxes(k, -1, -2)
         else:
             q = self._project(query, self.query_kernel)
             if cache is None:
                 if memory is None:
                     raise ValueError("encoder-decoder attention needs `memory` or a `cache`")
                 cache = self.memory_cache(memory)
-            k, v = cache["key"], cache["value"]
+            transposed_k, v = cache["transposed_key"], cache["value"]
             cache = None  # nothing to hand back: memory keys and values do not change
         q = self._scale_queries(_split_heads(q, self.num_heads))
         # Bias and softmax in float32: -1e9 would overflow float16, and the softmax is
         # the numerically delicate step under mixed precision.
-        logits = ops.cast(ops.matmul(q, ops.swapaxes(k, -1, -2)), "float32")
+        logits = ops.cast(ops.matmul(q, transposed_k), "float32")
         if bias is not None:
             logits += ops.cast(bias, "float32")
         weights = ops.cast(ops.softmax(logits, axis=-1), q.dtype)
