@@ -27,13 +27,16 @@ class IdDecoder:
 
     def __init__(self, model, strategy: DecodingStrategy, jit_compile: bool = False):
         self.strategy = strategy
-        self.return_beams = strategy.return_beams
 
         @tf.function(input_signature=[tf.TensorSpec([None, None], tf.int32)], jit_compile=jit_compile)
         def decode(inputs):
             return decode_ids(model, inputs, strategy)
 
         self._decode = decode
+
+    @property
+    def return_beams(self) -> bool:
+        return self.strategy.return_beams
 
     def __call__(self, inputs: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         ids, scores = self._decode(tf.constant(inputs, tf.int32))

@@ -14,6 +14,7 @@ import difflib
 from collections.abc import Callable
 
 from t2t_lite.hparams import HParams, HParamsError
+from t2t_lite.utils.named_classes import name_registrar
 
 # step_fn(ids [rows], position, state) -> (logits [rows, vocab], state); see greedy_search.
 StepFn = Callable
@@ -54,20 +55,13 @@ class DecodingStrategy(abc.ABC):
 
 
 _STRATEGIES: dict[str, type[DecodingStrategy]] = {}
+_register = name_registrar(_STRATEGIES, "decoding strategy", DecodingStrategy)
 
 
 def register_strategy(name: str) -> Callable[[type], type]:
     """Class decorator: makes a `DecodingStrategy` subclass available as
     `--decode_hparams=strategy=<name>`."""
-
-    def register(cls: type) -> type:
-        if name in _STRATEGIES:
-            raise ValueError(f"decoding strategy {name!r} is already registered")
-        cls.name = name
-        _STRATEGIES[name] = cls
-        return cls
-
-    return register
+    return _register(name)
 
 
 def list_strategies() -> list[str]:

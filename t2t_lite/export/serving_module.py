@@ -40,7 +40,6 @@ class TranslationModule(tf.Module):
         self.assets = [tf.saved_model.Asset(path) for path in dict.fromkeys(f for r in resources for f in r.files)]
         self.max_length = max_length
         self.strategy = strategy
-        self.return_beams = strategy.return_beams
 
     def _search(self, ids: tf.Tensor) -> tuple[tf.Tensor, tf.Tensor]:
         """`[batch, length]` int ids -> ids `[batch(, beam), decode_length]`, scores."""
@@ -54,7 +53,7 @@ class TranslationModule(tf.Module):
         blank = tf.equal(tf.strings.strip(inputs), "")
         ids = self._prepare(self.input_vocabulary.tf_encode(inputs))
         out_ids, scores = self._search(ids)
-        if self.return_beams:
+        if self.strategy.return_beams:
             shape = tf.shape(out_ids)
             flat = tf.reshape(out_ids, [-1, shape[2]])
             texts = tf.reshape(self.target_vocabulary.tf_decode(flat), shape[:2])

@@ -11,8 +11,12 @@ from t2t_lite.problems.registry import get_problem, list_problems, register_prob
 from t2t_lite.problems.text_problem import Text2TextProblem
 from t2t_lite.problems.vocabulary import (
     IntegerSymbolVocabulary,
+    StoredVocabulary,
     SubwordVocabulary,
     Vocabulary,
+    VocabularyResources,
+    register_vocabulary,
+    vocabulary_type,
 )
 
 __all__ = [
@@ -23,13 +27,17 @@ __all__ = [
     "TRAIN",
     "IntegerSymbolVocabulary",
     "Problem",
+    "StoredVocabulary",
     "SubwordVocabulary",
     "Text2TextProblem",
     "Vocabulary",
+    "VocabularyResources",
     "bucket_batch_sizes",
     "bucket_boundaries",
     "get_problem",
     "list_problems",
     "make_dataset",
     "register_problem",
+    "register_vocabulary",
+    "vocabulary_type",
 ]

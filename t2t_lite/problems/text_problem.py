@@ -9,7 +9,7 @@ from absl import logging
 
 from t2t_lite.errors import DataError
 from t2t_lite.problems.problem import DEV, TEST, TRAIN, Problem
-from t2t_lite.problems.vocabulary import Vocabulary, vocabulary_type
+from t2t_lite.problems.vocabulary import StoredVocabulary, vocabulary_type
 from t2t_lite.utils import file_system as fs
 
 _ENCODE_BATCH = 2048
@@ -41,7 +41,7 @@ class Text2TextProblem(Problem):
         return self._text_pairs_cache[key]
 
     @property
-    def vocabulary_class(self) -> type[Vocabulary]:
+    def vocabulary_class(self) -> type[StoredVocabulary]:
         return vocabulary_type(self.vocab_type)
 
     @property

@@ -16,6 +16,7 @@ import tensorflow_text as tf_text
 
 from t2t_lite.ids import EOS_ID, PAD_ID
 from t2t_lite.utils import file_system as fs
+from t2t_lite.utils.named_classes import name_registrar
 
 UNK_ID = 2
 NUM_RESERVED_IDS = 2
@@ -33,25 +34,10 @@ class VocabularyResources:
 
 class Vocabulary(abc.ABC):
     """Interface: `vocab_size`, encoding/decoding in Python and in TensorFlow, and the
-    `resources` an export needs.
-
-    A vocabulary type stored in files registers itself with `@register_vocabulary(name)`
-    and implements `load(path)` (and `train` when datagen builds it from a corpus).
+    `resources` an export needs. Types stored in files derive from `StoredVocabulary`.
     """
 
     vocab_size: int
-    name: str = ""  # set by `register_vocabulary`
-    file_suffix: str = ""  # a file type's ending, as in `vocab.<problem>.<size>.<suffix>`
-
-    @classmethod
-    def load(cls, path: str) -> "Vocabulary":
-        """The vocabulary stored at `path`."""
-        raise NotImplementedError(f"{cls.__name__} is not stored in files")
-
-    @classmethod
-    def train(cls, sentences: Iterable[str], vocab_size: int, seed: int) -> bytes:
-        """The bytes of a vocabulary file of about `vocab_size` ids built from `sentences`."""
-        raise NotImplementedError(f"{cls.__name__} cannot be built from a corpus")
 
     def resources(self) -> VocabularyResources:
         """What an export must carry for this vocabulary (nothing by default)."""
@@ -90,23 +76,35 @@ def _cut_at_eos(ids: tf.Tensor) -> tf.RaggedTensor:
     return tf.ragged.boolean_mask(ids, keep)
 
 
-_VOCABULARY_TYPES: dict[str, type[Vocabulary]] = {}
+class StoredVocabulary(Vocabulary):
+    """A vocabulary kept in a file of the data_dir, which datagen builds from the corpus;
+    registered with `@register_vocabulary(name)` so that a text problem picks it by its
+    `vocab_type`."""
+
+    name: str = ""  # set by `register_vocabulary`
+    file_suffix: str = ""  # the file's ending, as in `vocab.<problem>.<size>.<suffix>`
+
+    @classmethod
+    @abc.abstractmethod
+    def load(cls, path: str) -> "StoredVocabulary":
+        """The vocabulary stored at `path`."""
+
+    @classmethod
+    @abc.abstractmethod
+    def train(cls, sentences: Iterable[str], vocab_size: int, seed: int) -> bytes:
+        """The bytes of a vocabulary file of about `vocab_size` ids built from `sentences`."""
+
+
+_VOCABULARY_TYPES: dict[str, type[StoredVocabulary]] = {}
+_register = name_registrar(_VOCABULARY_TYPES, "vocabulary type", StoredVocabulary)
 
 
 def register_vocabulary(name: str) -> Callable[[type], type]:
-    """Class decorator: makes a stored `Vocabulary` type available by `name`."""
-
-    def register(cls: type) -> type:
-        if name in _VOCABULARY_TYPES:
-            raise ValueError(f"vocabulary type {name!r} is already registered")
-        cls.name = name
-        _VOCABULARY_TYPES[name] = cls
-        return cls
-
-    return register
+    """Class decorator: makes a `StoredVocabulary` type available by `name`."""
+    return _register(name)
 
 
-def vocabulary_type(name: str) -> type[Vocabulary]:
+def vocabulary_type(name: str) -> type[StoredVocabulary]:
     """The vocabulary type registered as `name`."""
     if name not in _VOCABULARY_TYPES:
         raise ValueError(f"unknown vocabulary type {name!r}; known: {sorted(_VOCABULARY_TYPES)}")
@@ -114,7 +112,7 @@ def vocabulary_type(name: str) -> type[Vocabulary]:
 
 
 @register_vocabulary("sentencepiece")
-class SubwordVocabulary(Vocabulary):
+class SubwordVocabulary(StoredVocabulary):
     """A sentencepiece model applied with `tensorflow_text.SentencepieceTokenizer`.
 
     Args:
