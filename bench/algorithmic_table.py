@@ -105,7 +105,7 @@ def greedy_accuracy(model, examples) -> float:
 
 def main(argv):
     del argv
-    from t2t_lite import models
+    from t2t_lite import runs
     from t2t_lite.problems import get_problem
 
     work_dir = FLAGS.work_dir or tempfile.mkdtemp(prefix="t2t_algorithmic_")
@@ -125,8 +125,8 @@ def main(argv):
             check=True,
         )
         seconds = time.monotonic() - start
-        hparams = models.load_run_hparams(output_dir)
-        model = models.load_trained_model(hparams, models.find_checkpoint(output_dir))
+        hparams = runs.load_run_hparams(output_dir)
+        model = runs.load_trained_model(hparams, runs.find_checkpoint(output_dir))
         row = {"problem": name, "train_length": length, "train_steps": FLAGS.train_steps, "train_seconds": round(seconds)}
         for label, low, high in LENGTH_BINS:
             examples = examples_in_bin(problem, int(low * length), int(high * length), FLAGS.examples, seed=7)

@@ -39,13 +39,13 @@ def main(argv):
     import numpy as np
     import tensorflow as tf
 
-    from t2t_lite import decoding, models
+    from t2t_lite import decoding, models, runs
     from t2t_lite.hparams import get_hparams
 
-    hparams = models.with_problem_hparams(
+    hparams = runs.with_problem_hparams(
         get_hparams(FLAGS.hparams_set), "bench", FLAGS.vocab_size, FLAGS.vocab_size
     )
-    model = models.model_from_hparams(hparams)
+    model = runs.model_from_hparams(hparams)
     eos = models.EOS_ID
 
     def without_eos(step):

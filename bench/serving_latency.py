@@ -33,7 +33,7 @@ def main(argv):
     import numpy as np
     import tensorflow as tf
 
-    from t2t_lite import decoding, export, models
+    from t2t_lite import decoding, export, runs
     from t2t_lite.hparams import get_hparams
     from t2t_lite.problems.text_files import read_parallel
     from t2t_lite.problems.vocabulary import SubwordVocabulary, train_subword_model
@@ -41,8 +41,8 @@ def main(argv):
     train = read_parallel(*(os.path.join(FLAGS.tmp_dir, f"train.{lang}.gz") for lang in ("en", "de")))
     val = [en for en, _ in read_parallel(*(os.path.join(FLAGS.tmp_dir, f"val.{lang}.gz") for lang in ("en", "de")))]
     vocab = SubwordVocabulary(train_subword_model((s for pair in train for s in pair), FLAGS.vocab_size))
-    hparams = models.with_problem_hparams(get_hparams(FLAGS.hparams_set), "bench", vocab.vocab_size, vocab.vocab_size)
-    model = models.model_from_hparams(hparams)
+    hparams = runs.with_problem_hparams(get_hparams(FLAGS.hparams_set), "bench", vocab.vocab_size, vocab.vocab_size)
+    model = runs.model_from_hparams(hparams)
     rng = np.random.default_rng(0)
     rows = []
     with tempfile.TemporaryDirectory() as export_dir:

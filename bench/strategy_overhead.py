@@ -29,7 +29,7 @@ MODES = ("one_device_strategy", "default_strategy", "prepared_batches")
 def measure(mode: str, data_dir: str) -> None:
     import tensorflow as tf
 
-    from t2t_lite import models
+    from t2t_lite import runs
     from t2t_lite.hparams import get_hparams
     from t2t_lite.problems import get_problem
     from t2t_lite.training.optimizer import make_optimizer
@@ -37,10 +37,10 @@ def measure(mode: str, data_dir: str) -> None:
 
     problem = get_problem("translate_ende_multi30k")
     vocab_size = problem.feature_vocabulary(data_dir)["targets"].vocab_size
-    hparams = models.with_problem_hparams(get_hparams("transformer_tiny", "batch_size=4096"), "b", vocab_size, vocab_size)
+    hparams = runs.with_problem_hparams(get_hparams("transformer_tiny", "batch_size=4096"), "b", vocab_size, vocab_size)
     strategy = tf.distribute.OneDeviceStrategy("/cpu:0") if mode == "one_device_strategy" else tf.distribute.get_strategy()
     with strategy.scope():
-        model = models.model_from_hparams(hparams)
+        model = runs.model_from_hparams(hparams)
         optimizer = make_optimizer(hparams)
         optimizer.build(model.trainable_variables)
     step = TrainStep(model, optimizer, strategy, hparams.label_smoothing)

@@ -24,9 +24,9 @@ def main(argv):
     if output_dir == model_dir:
         raise app.UsageError("--output_dir must differ from --model_dir (its checkpoints would mix with the run's)")
 
-    from t2t_lite.models import averaging
+    from t2t_lite import runs
 
-    path, averaged = averaging.average_latest_checkpoints(model_dir, output_dir, FLAGS.n)
+    path, averaged = runs.average_latest_checkpoints(model_dir, output_dir, FLAGS.n)
     print(f"Averaged {len(averaged)} checkpoints ({', '.join(os.path.basename(p) for p in averaged)}) into {path}")
 
 

@@ -45,7 +45,7 @@ def main(argv):
     if FLAGS.decode_interactive and FLAGS.decode_from_file:
         raise app.UsageError("--decode_interactive and --decode_from_file exclude each other")
 
-    from t2t_lite import decoding
+    from t2t_lite import decoding, runs
     from t2t_lite.errors import DataError
     from t2t_lite.utils import file_system
     from t2t_lite.utils.text_lines import read_lines, write_lines_atomically
@@ -60,7 +60,7 @@ def main(argv):
     output_dir = os.path.expanduser(FLAGS.output_dir)
     data_dir = os.path.expanduser(FLAGS.data_dir)
     checkpoint_path = os.path.expanduser(FLAGS.checkpoint_path) if FLAGS.checkpoint_path else None
-    run = decoding.open_trained_run(output_dir, data_dir, FLAGS.hparams, checkpoint_path)
+    run = runs.open_trained_run(output_dir, data_dir, FLAGS.hparams, checkpoint_path)
     hparams, problem, vocab, checkpoint, model = run.hparams, run.problem, run.vocabulary, run.checkpoint, run.model
     if FLAGS.problem and FLAGS.problem != problem.name:
         raise app.UsageError(f"--problem={FLAGS.problem}, but {output_dir} was trained on {problem.name}")

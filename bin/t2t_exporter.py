@@ -28,7 +28,7 @@ FLAGS = flags.FLAGS
 def main(argv):
     cli.check_args(argv, "output_dir", "data_dir")
 
-    from t2t_lite import decoding, export
+    from t2t_lite import decoding, export, runs
     from t2t_lite.utils.usr_dir import import_usr_dir
 
     if FLAGS.t2t_usr_dir:
@@ -38,7 +38,7 @@ def main(argv):
     data_dir = os.path.expanduser(FLAGS.data_dir)
     export_dir = os.path.expanduser(FLAGS.export_dir or os.path.join(output_dir, "export"))
     checkpoint_path = os.path.expanduser(FLAGS.checkpoint_path) if FLAGS.checkpoint_path else None
-    run = decoding.open_trained_run(output_dir, data_dir, FLAGS.hparams, checkpoint_path)
+    run = runs.open_trained_run(output_dir, data_dir, FLAGS.hparams, checkpoint_path)
     module = export.TranslationModule(
         run.model,
         run.vocabulary["inputs"],

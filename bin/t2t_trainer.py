@@ -59,7 +59,7 @@ def main(argv):
     if FLAGS.distribution_strategy == "multi_worker_mirrored" and FLAGS.generate_data:
         raise app.UsageError("--generate_data is not for multi-worker runs: run t2t-datagen before starting the workers")
 
-    from t2t_lite import models, training
+    from t2t_lite import runs, training
     from t2t_lite.errors import DataError
     from t2t_lite.hparams import HParamsError, get_hparams
     from t2t_lite.problems import DEV, TRAIN, get_problem
@@ -93,12 +93,12 @@ def main(argv):
     if FLAGS.schedule != "train":
         problem.require_split(data_dir, DEV, f"--schedule={FLAGS.schedule}")
     vocab = problem.feature_vocabulary(data_dir)
-    hparams = models.with_problem_hparams(
+    hparams = runs.with_problem_hparams(
         hparams, problem.name, vocab["inputs"].vocab_size, vocab["targets"].vocab_size, FLAGS.hparams_set
     )
-    resuming = training.check_output_dir(output_dir, hparams)
+    resuming = runs.check_output_dir(output_dir, hparams)
     if FLAGS.schedule == "evaluate" and not resuming:
-        raise training.RunDirError(f"--schedule=evaluate: no checkpoint in --output_dir={output_dir}")
+        raise runs.RunDirError(f"--schedule=evaluate: no checkpoint in --output_dir={output_dir}")
 
     keras.utils.set_random_seed(FLAGS.random_seed)
     options = training.TrainerOptions(
@@ -115,7 +115,7 @@ def main(argv):
     if FLAGS.warm_start_from and not resuming:
         trainer.warm_start(os.path.expanduser(FLAGS.warm_start_from))
     if chief and FLAGS.schedule != "evaluate":
-        training.write_run_files(output_dir, hparams, FLAGS.flags_into_string())
+        runs.write_run_files(output_dir, hparams, FLAGS.flags_into_string())
     try:
         if FLAGS.schedule == "evaluate":
             trainer.evaluate()

@@ -49,6 +49,14 @@ def test_tensorflow_only_parts_fail_clearly_on_another_backend(module):
     assert f"{module} runs on TensorFlow: set KERAS_BACKEND=tensorflow" in result.stderr
 
 
-def test_tensorflow_only_model_helpers_fail_clearly_on_another_backend():
-    result = run_python(["-c", "from t2t_lite.models import load_trained_model"], "jax")
-    assert "t2t_lite.models.load_trained_model runs on TensorFlow" in result.stderr
+def test_tensorflow_only_helpers_fail_clearly_on_another_backend():
+    script = (
+        "for statement in ('from t2t_lite.models import padded_cross_entropy', 'from t2t_lite import runs'):\n"
+        "    try:\n"
+        "        exec(statement)\n"
+        "    except ImportError as error:\n"
+        "        print(error)\n"
+    )
+    result = run_python(["-c", script], "jax")
+    assert "t2t_lite.models.padded_cross_entropy runs on TensorFlow" in result.stdout, result.stderr
+    assert "t2t_lite.runs runs on TensorFlow" in result.stdout, result.stderr

@@ -5,7 +5,7 @@ import numpy as np
 import pytest
 import tensorflow as tf
 
-from t2t_lite import decoding, models
+from t2t_lite import decoding, models, runs
 from t2t_lite.problems import get_problem
 
 from decode_runs import REVERSE_PROBLEM
@@ -19,8 +19,8 @@ EOS = models.EOS_ID
 @pytest.fixture(scope="module")
 def model_and_inputs(reverse_run):
     data_dir, output_dir = reverse_run
-    hparams = models.load_run_hparams(output_dir)
-    model = models.load_trained_model(hparams, models.find_checkpoint(output_dir))
+    hparams = runs.load_run_hparams(output_dir)
+    model = runs.load_trained_model(hparams, runs.find_checkpoint(output_dir))
     examples = list(get_problem(REVERSE_PROBLEM).read_examples(data_dir))
     # Inputs of different lengths, at most 10 symbols as in training.
     by_length = {}

@@ -4,7 +4,7 @@ truncation against a row-by-row reference, and the files it writes."""
 import numpy as np
 import pytest
 
-from t2t_lite import decoding, models
+from t2t_lite import decoding, models, runs
 from t2t_lite.problems import get_problem
 
 from decode_runs import REVERSE_PROBLEM
@@ -17,8 +17,8 @@ EOS = models.EOS_ID
 
 def test_dev_split_report_and_files(reverse_run, tmp_path):
     data_dir, output_dir = reverse_run
-    hparams = models.load_run_hparams(output_dir)
-    model = models.load_trained_model(hparams, models.find_checkpoint(output_dir))
+    hparams = runs.load_run_hparams(output_dir)
+    model = runs.load_trained_model(hparams, runs.find_checkpoint(output_dir))
     problem = get_problem(REVERSE_PROBLEM)
     vocabulary = problem.feature_vocabulary(data_dir)
     strategy = decoding.GreedySearch(extra_length=5)

@@ -24,10 +24,10 @@ pytestmark = pytest.mark.slow
 # (or clipped per replica) changes the weights, where plain Adam would hide the scale.
 EQUIVALENCE_SCRIPT = """
 import numpy as np, tensorflow as tf, keras
-from t2t_lite import models, training
+from t2t_lite import runs, training
 training.split_cpu(2)
 from t2t_lite.hparams import get_hparams
-hparams = models.with_problem_hparams(get_hparams("transformer_tiny",
+hparams = runs.with_problem_hparams(get_hparams("transformer_tiny",
     "hidden_size=32,filter_size=64,num_heads=2,layer_prepostprocess_dropout=0,attention_dropout=0,"
     "relu_dropout=0,learning_rate_schedule=constant,learning_rate_constant=0.5,optimizer_adam_epsilon=1.0,"
     "clip_grad_norm=0.5"), "p", 20, 20)
@@ -42,7 +42,7 @@ for name in ("one_device", "mirrored"):
     keras.utils.set_random_seed(0)
     strategy = training.make_strategy(name)
     with strategy.scope():
-        model = models.model_from_hparams(hparams)
+        model = runs.model_from_hparams(hparams)
         optimizer = training.make_optimizer(hparams)
         optimizer.build(model.trainable_variables)
     step = training.TrainStep(model, optimizer, strategy, hparams.label_smoothing)

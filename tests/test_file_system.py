@@ -17,9 +17,8 @@ import numpy as np
 import pytest
 import tensorflow as tf
 
-from t2t_lite import decoding, export, models, training
+from t2t_lite import decoding, export, runs, training
 from t2t_lite.hparams import get_hparams
-from t2t_lite.models import averaging
 from t2t_lite.problems import get_problem
 from t2t_lite.utils import file_system as fs
 from t2t_lite.utils.text_lines import read_lines, write_lines_atomically
@@ -54,20 +53,20 @@ def test_pipeline_runs_with_every_path_on_ram(ram):
 
     hparams_set = "transformer_tiny"
     vocab = problem.feature_vocabulary(data_dir)
-    hparams = models.with_problem_hparams(
+    hparams = runs.with_problem_hparams(
         get_hparams(hparams_set, "hidden_size=16,filter_size=32,num_heads=2,num_hidden_layers=1,batch_size=256"),
         problem.name, vocab["inputs"].vocab_size, vocab["targets"].vocab_size, hparams_set,
     )
-    assert not training.check_output_dir(run_dir, hparams)
-    training.write_run_files(run_dir, hparams, "--hparams_set=transformer_tiny\n")
+    assert not runs.check_output_dir(run_dir, hparams)
+    runs.write_run_files(run_dir, hparams, "--hparams_set=transformer_tiny\n")
     options = training.TrainerOptions(local_eval_frequency=2, eval_steps=1, log_step_count_steps=2)
     trainer = training.Trainer(problem, hparams, data_dir, run_dir, tf.distribute.get_strategy(), options)
     assert trainer.train(4, evaluate=True) == "done"
     trainer.close()
     assert fs.glob(f"{run_dir}/train/events.*") and fs.glob(f"{run_dir}/eval/events.*")
-    assert training.check_output_dir(run_dir, hparams)  # resumable: hparams.json reads back equal
+    assert runs.check_output_dir(run_dir, hparams)  # resumable: hparams.json reads back equal
 
-    path, averaged = averaging.average_latest_checkpoints(run_dir, f"{run_dir}/avg", 2)
+    path, averaged = runs.average_latest_checkpoints(run_dir, f"{run_dir}/avg", 2)
     assert [p.rsplit("/", 1)[-1] for p in averaged] == ["ckpt-2", "ckpt-4"]
     # tf.train.load_variable would take ram://.../ckpt-2 for a directory (see above).
     first, second, mean = (tf.compat.v1.train.NewCheckpointReader(p) for p in (*averaged, path))
@@ -77,7 +76,7 @@ def test_pipeline_runs_with_every_path_on_ram(ram):
         want = (first.get_tensor(name) + second.get_tensor(name)) / 2
         np.testing.assert_allclose(mean.get_tensor(name), want, rtol=1e-6)
 
-    run = decoding.open_trained_run(f"{run_dir}/avg", data_dir)
+    run = runs.open_trained_run(f"{run_dir}/avg", data_dir)
     decode_hp = decoding.decode_hparams("beam_size=2,extra_length=3")
     source = f"{ram}/in.txt"
     fs.write_atomically(source, "a red dog\n\nthe cat\n")

@@ -10,7 +10,7 @@ import pytest
 from binaries import run_binary
 from decode_runs import REVERSE_HPARAMS, REVERSE_PROBLEM, REVERSE_STEPS
 from t2t_lite.hparams import HParamsError, get_hparams
-from t2t_lite.models import load_run_hparams
+from t2t_lite.runs import load_run_hparams
 from test_decoder_binary import assert_fails, decoder
 
 # Runs binaries or trains models in subprocesses: `make test-fast` leaves it out.

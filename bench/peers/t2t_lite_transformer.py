@@ -4,7 +4,7 @@ under the strategy it picks for one device."""
 import numpy as np
 import tensorflow as tf
 
-from t2t_lite import models
+from t2t_lite import runs
 from t2t_lite.hparams import HParams
 from t2t_lite.training.optimizer import make_optimizer
 from t2t_lite.training.steps import TrainStep
@@ -17,10 +17,10 @@ class T2TLiteTrainer:
     name = "t2t_lite"
 
     def __init__(self, hparams: HParams, vocab_size: int, jit_compile: bool = False):
-        hparams = models.with_problem_hparams(hparams, "bench", vocab_size, vocab_size)
+        hparams = runs.with_problem_hparams(hparams, "bench", vocab_size, vocab_size)
         self.strategy = make_strategy()
         with self.strategy.scope():
-            self.model = models.model_from_hparams(hparams)
+            self.model = runs.model_from_hparams(hparams)
             self.optimizer = make_optimizer(hparams)
             self.optimizer.build(self.model.trainable_variables)
         self.train_step = TrainStep(

@@ -24,7 +24,6 @@ from t2t_lite.decoding.strategy import (
     register_strategy,
     strategy_from_decode_hparams,
 )
-from t2t_lite.decoding.trained_run import TrainedRun, open_trained_run
 from t2t_lite.decoding.transformer_search import cached_step_fn, decode_ids, uncached_step_fn
 
 __all__ = [
@@ -34,7 +33,6 @@ __all__ = [
     "GreedySearch",
     "IdDecoder",
     "ProgressLog",
-    "TrainedRun",
     "beam_search",
     "cached_step_fn",
     "cut_at_eos",
@@ -48,7 +46,6 @@ __all__ = [
     "greedy_search",
     "length_penalty",
     "list_strategies",
-    "open_trained_run",
     "register_strategy",
     "strategy_from_decode_hparams",
     "terminate",

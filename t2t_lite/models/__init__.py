@@ -1,7 +1,8 @@
-"""The Transformer `keras.Model`, its loss, and its run files and checkpoints.
+"""The Transformer `keras.Model` and its loss.
 
-`Transformer` runs on any Keras 3 backend and importing it loads no TensorFlow. The rest
-(loss, checkpoints, run files) is TensorFlow's; it is imported on first use.
+`Transformer` runs on any Keras 3 backend and importing it loads no TensorFlow. The loss
+is TensorFlow's; it is imported on first use. A run's files, checkpoints and trained
+model are `t2t_lite.runs`'s.
 """
 
 import importlib
@@ -11,22 +12,10 @@ from t2t_lite.models.transformer import Transformer, initializer_from_hparams, s
 
 # name -> the module that defines it, imported when the name is first read.
 _TENSORFLOW_ONLY = {
-    "make_checkpoint": "checkpoint",
-    "restore_model_weights": "checkpoint",
-    "variables_by_path": "checkpoint",
     "PaddedCrossEntropy": "loss",
     "padded_cross_entropy": "loss",
     "padded_cross_entropy_sums": "loss",
     "smoothed_cross_entropy": "loss",
-    "FLAGS_FILE": "run_hparams",
-    "HPARAMS_FILE": "run_hparams",
-    "load_run_hparams": "run_hparams",
-    "save_run_hparams": "run_hparams",
-    "with_problem_hparams": "run_hparams",
-    "CheckpointError": "trained_model",
-    "find_checkpoint": "trained_model",
-    "load_trained_model": "trained_model",
-    "model_from_hparams": "trained_model",
 }
 
 

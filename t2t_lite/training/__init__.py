@@ -8,7 +8,6 @@ require_tensorflow_backend("t2t_lite.training")
 from t2t_lite.training.learning_rate import T2TLearningRateSchedule
 from t2t_lite.training.metrics import finish_metrics, metric_sums
 from t2t_lite.training.optimizer import ReplicaSummedAdam, make_optimizer
-from t2t_lite.training.run_dir import RunDirError, check_output_dir, hparams_differences, write_run_files
 from t2t_lite.training.steps import EvalStep, TrainStep
 from t2t_lite.training.strategy import STRATEGIES, StrategyError, make_strategy, split_cpu
 from t2t_lite.training.trainer import MIXED_PRECISION, NonFiniteLossError, Trainer, TrainerOptions
@@ -18,19 +17,15 @@ __all__ = [
     "STRATEGIES",
     "EvalStep",
     "ReplicaSummedAdam",
-    "RunDirError",
     "StrategyError",
     "T2TLearningRateSchedule",
     "TrainStep",
     "NonFiniteLossError",
     "Trainer",
     "TrainerOptions",
-    "check_output_dir",
     "finish_metrics",
-    "hparams_differences",
     "make_optimizer",
     "make_strategy",
     "metric_sums",
     "split_cpu",
-    "write_run_files",
 ]

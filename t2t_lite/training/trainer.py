@@ -14,15 +14,12 @@ from tensorflow.core.framework import summary_pb2
 
 from t2t_lite.errors import T2TLiteError
 from t2t_lite.hparams import HParams
-from t2t_lite.models.checkpoint import make_checkpoint
-from t2t_lite.models.trained_model import CheckpointError, load_weights, model_from_hparams
 from t2t_lite.problems import DEV, Problem
+from t2t_lite.runs import RunCheckpoints, make_checkpoint, model_from_hparams, warm_start
 from t2t_lite.training.learning_rate import T2TLearningRateSchedule
 from t2t_lite.training.metrics import METRIC_SUM_NAMES, finish_metrics
 from t2t_lite.training.optimizer import make_optimizer
 from t2t_lite.training.preemption import SigtermFlag
-from t2t_lite.training.run_checkpoints import RunCheckpoints
-from t2t_lite.training.run_dir import RunDirError
 from t2t_lite.training.steps import EvalStep, TrainStep
 from t2t_lite.training.strategy import is_chief
 from t2t_lite.utils import file_system as fs
@@ -124,16 +121,7 @@ class Trainer:
     def warm_start(self, path: str) -> None:
         """Initializes the model's weights (not the optimizer) from a checkpoint file or
         the latest checkpoint of a directory, as T2T's `--warm_start_from`."""
-        if fs.isdir(path):
-            latest = tf.train.latest_checkpoint(path)
-            if latest is None:
-                raise RunDirError(f"--warm_start_from={path}: no checkpoint in that directory")
-            path = latest
-        try:
-            load_weights(self.model, path, flag="--warm_start_from")
-        except CheckpointError as error:
-            raise RunDirError(f"--warm_start_from={path}: {error}") from None
-        logging.info("warm-started the model weights from %s", path)
+        logging.info("warm-started the model weights from %s", warm_start(self.model, path))
 
     @property
     def step(self) -> int:

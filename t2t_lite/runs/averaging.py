@@ -5,17 +5,16 @@ import numpy as np
 import tensorflow as tf
 from absl import logging
 
-from t2t_lite.models.checkpoint import make_checkpoint, variables_by_path
-from t2t_lite.models.run_hparams import load_run_hparams, save_run_hparams
-from t2t_lite.models.trained_model import CheckpointError, load_weights, model_from_hparams
+from t2t_lite.runs.checkpoints import listed_checkpoints, load_weights, make_checkpoint, variables_by_path
+from t2t_lite.runs.errors import CheckpointError
+from t2t_lite.runs.hparams_file import load_run_hparams, save_run_hparams
+from t2t_lite.runs.trained_model import model_from_hparams
 from t2t_lite.utils import file_system as fs
 
 
 def latest_checkpoints(model_dir: str, n: int) -> list[str]:
     """The last `n` checkpoints `model_dir`'s checkpoint state lists, oldest first."""
-    state = tf.train.get_checkpoint_state(model_dir)
-    paths = list(state.all_model_checkpoint_paths) if state else []
-    paths = [fs.join_run_path(model_dir, p) for p in paths]
+    paths = listed_checkpoints(model_dir)
     if not paths:
         raise CheckpointError(f"--model_dir={model_dir} holds no checkpoint")
     if len(paths) < n:

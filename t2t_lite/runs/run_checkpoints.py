@@ -1,5 +1,5 @@
-"""The checkpoints of a training run: resuming from the newest one that can be read, and
-saving with an error that says what is left when a write fails."""
+"""A training run's checkpoints as the trainer uses them: resuming from the newest one that
+can be read, and saving with an error that says what is left when a write fails."""
 
 import os
 
@@ -7,31 +7,16 @@ import tensorflow as tf
 from absl import logging
 
 from t2t_lite.errors import first_line
-from t2t_lite.models.checkpoint import RESTORE_ERRORS, damaged_checkpoint_file
-from t2t_lite.training.run_dir import RunDirError
+from t2t_lite.runs.checkpoints import RESTORE_ERRORS, checkpoint_candidates, damaged_checkpoint_file
+from t2t_lite.runs.errors import CheckpointError
 from t2t_lite.utils import file_system as fs
-
-
-def checkpoint_candidates(directory: str) -> list[str]:
-    """Checkpoint prefixes in `directory`, newest first: those its `checkpoint` file lists
-    (even if their files are gone) and those with an index file."""
-    state = tf.train.get_checkpoint_state(directory)
-    listed = list(state.all_model_checkpoint_paths) if state else []
-    found = [path[: -len(".index")] for path in fs.glob(os.path.join(directory, "ckpt-*.index"))]
-    prefixes = {os.path.join(directory, os.path.basename(path)) for path in listed + found}
-
-    def number(prefix: str) -> int:
-        suffix = prefix.rsplit("-", 1)[-1]
-        return int(suffix) if suffix.isdigit() else -1
-
-    return sorted(prefixes, key=number, reverse=True)
 
 
 class RunCheckpoints:
     """Restores and saves `checkpoint` (model, optimizer, step) for a run.
 
     Args:
-      checkpoint: from `models.make_checkpoint`.
+      checkpoint: from `make_checkpoint`.
       run_dir: the run's `--output_dir`, where checkpoints are restored from.
       save_dir: where this process saves (the run dir, or a worker's scratch directory).
       max_to_keep: checkpoints kept in `save_dir`.
@@ -57,7 +42,7 @@ class RunCheckpoints:
             except RESTORE_ERRORS as error:
                 damaged = damaged_checkpoint_file(path, error)
                 if damaged is None:
-                    raise RunDirError(
+                    raise CheckpointError(
                         f"cannot resume from {path}: it is not a checkpoint of this model "
                         f"({first_line(error)}); use another --output_dir"
                     ) from None
@@ -71,7 +56,7 @@ class RunCheckpoints:
                 )
             return path
         if unreadable:
-            raise RunDirError(
+            raise CheckpointError(
                 f"no checkpoint in {self.run_dir} can be read: {'; '.join(unreadable)}. Restore "
                 "the files from a backup, or delete them to start again from step 0"
             )
@@ -88,7 +73,7 @@ class RunCheckpoints:
             # checkpoints and the `checkpoint` index are as they were; drop the leftovers.
             for leftover in fs.glob(os.path.join(self.save_dir, f"ckpt-{step}_temp*")):
                 fs.remove(leftover)
-            raise RunDirError(
+            raise CheckpointError(
                 f"could not write checkpoint ckpt-{step} in {self.save_dir} ({first_line(error)}); "
                 f"the latest checkpoint ({previous or 'none yet'}) is intact: free space and rerun to resume"
             ) from None

@@ -3,16 +3,12 @@ and the check that a restarted run is the same run."""
 
 import os
 
-import tensorflow as tf
-
 from t2t_lite.errors import T2TLiteError
 from t2t_lite.hparams import HParams
-from t2t_lite.models.run_hparams import FLAGS_FILE, HPARAMS_FILE, load_run_hparams, save_run_hparams
+from t2t_lite.runs.checkpoints import has_checkpoint
+from t2t_lite.runs.errors import RunDirError
+from t2t_lite.runs.hparams_file import FLAGS_FILE, HPARAMS_FILE, load_run_hparams, save_run_hparams
 from t2t_lite.utils import file_system as fs
-
-
-class RunDirError(T2TLiteError):
-    """`--output_dir` holds another run, or files that cannot be read back."""
 
 
 def hparams_differences(saved: HParams, given: HParams) -> list[str]:
@@ -33,17 +29,14 @@ def check_output_dir(output_dir: str, hparams: HParams) -> bool:
     """Whether `output_dir` holds a checkpoint of this same run to resume.
 
     The saved `hparams.json` is read over the current defaults of its set (see
-    `run_hparams`), so a run saved before an hparam existed resumes with its default.
+    `hparams_file`), so a run saved before an hparam existed resumes with its default.
     Raises `RunDirError` when it differs from `hparams` (naming each differing value),
     cannot be read, or is missing beside a checkpoint.
     """
     path = os.path.join(output_dir, HPARAMS_FILE)
-    # Any checkpoint counts: the trainer falls back past a missing or corrupt latest one.
-    has_checkpoint = tf.train.latest_checkpoint(output_dir) is not None or bool(
-        fs.glob(os.path.join(output_dir, "ckpt-*.index"))
-    )
+    resumable = has_checkpoint(output_dir)
     if not fs.exists(path):
-        if has_checkpoint:
+        if resumable:
             raise RunDirError(
                 f"--output_dir={output_dir} holds a checkpoint but no {HPARAMS_FILE}: it is not "
                 "a t2t-trainer run; use another --output_dir"
@@ -60,7 +53,7 @@ def check_output_dir(output_dir: str, hparams: HParams) -> bool:
             + "\n  ".join(differences)
             + "\nresume with the same --problem/--hparams_set/--hparams, or use another --output_dir"
         )
-    return has_checkpoint
+    return resumable
 
 
 def write_run_files(output_dir: str, hparams: HParams, flags_text: str) -> None:

@@ -1,0 +1,143 @@
+"""A run's checkpoints: how they are keyed, found, read, and what makes one unreadable.
+
+Checkpoints are keyed by Keras variable paths below the model (`"encoder/layer_0/..."`).
+`tf.train.Checkpoint` finds variables by following tracked attributes, and Keras 3 keeps
+lists of layers in its own containers that TensorFlow does not follow: a checkpoint of
+the model object would miss every layer of the encoder and decoder stacks. Keying by
+path names each variable explicitly and does not depend on how layers are nested.
+"""
+
+import os
+
+import tensorflow as tf
+
+from t2t_lite.errors import first_line
+from t2t_lite.runs.errors import CheckpointError
+from t2t_lite.utils import file_system as fs
+
+# What restoring a checkpoint raises when it cannot be read or is not of the model: a
+# mismatch fails Checkpoint's assertions (AssertionError, ValueError); a data file cut
+# short makes TensorFlow's reader raise IndexError; the rest are tf.errors.OpError.
+# `damaged_checkpoint_file` tells the two kinds apart.
+RESTORE_ERRORS = (AssertionError, ValueError, IndexError, tf.errors.OpError)
+# Of those, the ones that mean the files themselves cannot be read.
+_UNREADABLE_ERRORS = (tf.errors.DataLossError, tf.errors.NotFoundError, tf.errors.OutOfRangeError, IndexError)
+
+
+def variables_by_path(model) -> dict:
+    """`{path: variable}` for the model's weights, each path without the model's own
+    name (Keras makes that `transformer_1` for a second model in one process)."""
+    mapping = {}
+    prefix = f"{model.name}/"
+    for variable in model.weights:
+        path = variable.path.removeprefix(prefix)
+        other = mapping.setdefault(path, variable)
+        if other is not variable:
+            raise ValueError(f"two variables share the path {path!r}")
+    return mapping
+
+
+def make_checkpoint(model, optimizer=None) -> tf.train.Checkpoint:
+    """A checkpoint of the model's weights (`model/<path>`) and, if given, the
+    optimizer's step (`step`) and variables in their order (`optimizer/<index>`; the
+    optimizer names its slots after the model's name, so those names are not stable)."""
+    items = {"model": variables_by_path(model)}
+    if optimizer is not None:
+        items["step"] = optimizer.iterations
+        items["optimizer"] = {str(i): variable for i, variable in enumerate(optimizer.variables)}
+    return tf.train.Checkpoint(**items)
+
+
+def restore_model_weights(model, path: str) -> None:
+    """Loads the model's weights from a checkpoint written with `make_checkpoint`
+    (optimizer variables in the file are ignored). Raises `AssertionError` or
+    `ValueError` if the file does not hold every weight of `model` with its shape."""
+    make_checkpoint(model).read(path).assert_existing_objects_matched().expect_partial()
+
+
+def damaged_checkpoint_file(path: str, error: Exception) -> str | None:
+    """For an `error` met while restoring `path`: the file at fault if the checkpoint
+    cannot be read (its index, else its data), or None if it reads but does not fit."""
+    try:
+        tf.train.list_variables(path)
+    except (tf.errors.OpError, ValueError):
+        return f"{path}.index"
+    if not isinstance(error, _UNREADABLE_ERRORS):
+        return None
+    shards = sorted(fs.glob(f"{path}.data-*"))
+    return " or ".join(shards) if shards else f"{path}.data-00000-of-00001"
+
+
+def load_weights(model, checkpoint_path: str, flag: str = "--checkpoint_path") -> None:
+    """`restore_model_weights`, with a `CheckpointError` naming the file on failure and
+    `flag`, the one that names another checkpoint."""
+    try:
+        restore_model_weights(model, checkpoint_path)
+    except RESTORE_ERRORS as error:
+        damaged = damaged_checkpoint_file(checkpoint_path, error)
+        if damaged is not None:
+            raise CheckpointError(
+                f"cannot read checkpoint {checkpoint_path}: {damaged} is missing or corrupt "
+                f"({first_line(error)}); pass {flag}=<an earlier checkpoint>"
+            ) from None
+        raise CheckpointError(f"cannot load {checkpoint_path} into this model: {first_line(error)}") from None
+
+
+def listed_checkpoints(directory: str) -> list[str]:
+    """The checkpoints `directory`'s `checkpoint` state file lists, oldest first (their
+    files may be gone)."""
+    state = tf.train.get_checkpoint_state(directory)
+    paths = list(state.all_model_checkpoint_paths) if state else []
+    return [fs.join_run_path(directory, path) for path in paths]
+
+
+def find_checkpoint(path: str, flag: str = "--checkpoint_path") -> str:
+    """The checkpoint prefix `path` names: a prefix itself, or the latest in a directory.
+    An error names the file and `flag`, the one that names another checkpoint."""
+    if fs.isdir(path):
+        latest = tf.train.latest_checkpoint(path)
+        if latest is None:
+            state = tf.train.get_checkpoint_state(path)
+            if state is not None and state.model_checkpoint_path:
+                named = os.path.join(path, os.path.basename(state.model_checkpoint_path))
+                raise CheckpointError(
+                    f"the latest checkpoint named in {os.path.join(path, 'checkpoint')}, {named}, is missing "
+                    f"({named}.index not found); pass {flag}=<an earlier checkpoint>"
+                )
+            raise CheckpointError(f"no checkpoint in {path}")
+        return latest
+    if not fs.exists(f"{path}.index"):
+        raise CheckpointError(f"checkpoint {path} not found ({path}.index is missing)")
+    return path
+
+
+def warm_start(model, path: str) -> str:
+    """Loads the model's weights (not an optimizer's) from the checkpoint `path` or the
+    latest in the directory `path`, as T2T's `--warm_start_from`. Returns the checkpoint."""
+    try:
+        checkpoint = find_checkpoint(path, flag="--warm_start_from")
+        load_weights(model, checkpoint, flag="--warm_start_from")
+    except CheckpointError as error:
+        raise CheckpointError(f"--warm_start_from={path}: {error}") from None
+    return checkpoint
+
+
+def checkpoint_candidates(directory: str) -> list[str]:
+    """Checkpoint prefixes in `directory`, newest first: those its `checkpoint` file lists
+    (even if their files are gone) and those with an index file."""
+    found = [path[: -len(".index")] for path in fs.glob(os.path.join(directory, "ckpt-*.index"))]
+    prefixes = {os.path.join(directory, os.path.basename(path)) for path in listed_checkpoints(directory) + found}
+
+    def number(prefix: str) -> int:
+        suffix = prefix.rsplit("-", 1)[-1]
+        return int(suffix) if suffix.isdigit() else -1
+
+    return sorted(prefixes, key=number, reverse=True)
+
+
+def has_checkpoint(directory: str) -> bool:
+    """Whether `directory` holds any checkpoint file to resume from (a run falls back past
+    a missing or corrupt latest one)."""
+    return tf.train.latest_checkpoint(directory) is not None or bool(
+        fs.glob(os.path.join(directory, "ckpt-*.index"))
+    )
