@@ -4,7 +4,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: quickstart test test-fast install install-bench bench multi30k clean
+.PHONY: quickstart test test-fast lint install install-bench bench multi30k clean
 
 install: $(STAMP)
 
@@ -56,6 +56,11 @@ test: $(STAMP)
 
 test-fast: $(STAMP)
 	$(PYTEST) -m "not slow"
+
+# ruff's rules and line length are in pyproject.toml; `ruff format .` fixes the layout.
+lint: $(STAMP)
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
 
 clean:
 	rm -rf $(VENV) t2t_work .pytest_cache *.egg-info

@@ -53,10 +53,12 @@ flags.DEFINE_string("out", "docs/results_algorithmic.json", "Where the results a
 FLAGS = flags.FLAGS
 
 
-def examples_in_bin(problem, low: int, high: int, count: int, seed: int) -> list[tuple[list[int], list[int]]]:
+def examples_in_bin(
+    problem, low: int, high: int, count: int, seed: int
+) -> list[tuple[list[int], list[int]]]:
     """`count` examples of `problem` whose input length is in `(low, high]`, as model ids
     (symbols shifted past the reserved ids, EOS appended)."""
-    from t2t_lite.problems.vocabulary import EOS_ID, NUM_RESERVED_IDS
+    from t2t_lite.ids import EOS_ID, NUM_RESERVED_IDS
 
     rng = random.Random(seed)
     found = []
@@ -84,7 +86,10 @@ def teacher_forced_accuracy(model, examples, label_smoothing: float) -> tuple[fl
     sums = None
     for start in range(0, len(examples), 32):
         chunk = examples[start : start + 32]
-        batch = {"inputs": tf.constant(padded([e[0] for e in chunk])), "targets": tf.constant(padded([e[1] for e in chunk]))}
+        batch = {
+            "inputs": tf.constant(padded([e[0] for e in chunk])),
+            "targets": tf.constant(padded([e[1] for e in chunk])),
+        }
         logits = model(batch, training=False)
         values = metric_sums(batch["targets"], logits, label_smoothing)
         sums = values if sums is None else {k: sums[k] + values[k] for k in sums}
@@ -100,7 +105,9 @@ def greedy_accuracy(model, examples) -> float:
     extra = max(0, *(len(e[1]) - len(e[0]) for e in examples)) + 2
     decoder = IdDecoder(model, GreedySearch(extra_length=extra))
     decoded = decode_sequences(decoder, [e[0] for e in examples], batch_size=32)
-    return sum(ids == target for (ids, _), (_, target) in zip(decoded, examples)) / len(examples)
+    return sum(
+        ids == target for (ids, _), (_, target) in zip(decoded, examples, strict=True)
+    ) / len(examples)
 
 
 def main(argv):
@@ -117,36 +124,65 @@ def main(argv):
         output_dir = os.path.join(work_dir, name)
         start = time.monotonic()
         subprocess.run(
-            [trainer, f"--problem={name}", f"--hparams_set={FLAGS.hparams_set}",
-             f"--hparams={FLAGS.hparams},max_length={length + 1}", f"--data_dir={work_dir}/data",
-             f"--tmp_dir={work_dir}/tmp", "--generate_data", f"--output_dir={output_dir}",
-             f"--train_steps={FLAGS.train_steps}", f"--local_eval_frequency={FLAGS.train_steps}",
-             "--schedule=train", "--log_step_count_steps=250"],
+            [
+                trainer,
+                f"--problem={name}",
+                f"--hparams_set={FLAGS.hparams_set}",
+                f"--hparams={FLAGS.hparams},max_length={length + 1}",
+                f"--data_dir={work_dir}/data",
+                f"--tmp_dir={work_dir}/tmp",
+                "--generate_data",
+                f"--output_dir={output_dir}",
+                f"--train_steps={FLAGS.train_steps}",
+                f"--local_eval_frequency={FLAGS.train_steps}",
+                "--schedule=train",
+                "--log_step_count_steps=250",
+            ],
             check=True,
         )
         seconds = time.monotonic() - start
         hparams = runs.load_run_hparams(output_dir)
         model = runs.load_trained_model(hparams, runs.find_checkpoint(output_dir))
-        row = {"problem": name, "train_length": length, "train_steps": FLAGS.train_steps, "train_seconds": round(seconds)}
+        row = {
+            "problem": name,
+            "train_length": length,
+            "train_steps": FLAGS.train_steps,
+            "train_seconds": round(seconds),
+        }
         for label, low, high in LENGTH_BINS:
-            examples = examples_in_bin(problem, int(low * length), int(high * length), FLAGS.examples, seed=7)
-            row[label], row[f"{label}_token"] = teacher_forced_accuracy(model, examples, hparams.label_smoothing)
+            examples = examples_in_bin(
+                problem, int(low * length), int(high * length), FLAGS.examples, seed=7
+            )
+            row[label], row[f"{label}_token"] = teacher_forced_accuracy(
+                model, examples, hparams.label_smoothing
+            )
             row[f"{label}_greedy"] = greedy_accuracy(model, examples)
         rows.append(row)
         print(json.dumps(row), flush=True)
-    result = {"hparams_set": FLAGS.hparams_set, "hparams": FLAGS.hparams, "examples_per_bin": FLAGS.examples, "rows": rows}
+    result = {
+        "hparams_set": FLAGS.hparams_set,
+        "hparams": FLAGS.hparams,
+        "examples_per_bin": FLAGS.examples,
+        "rows": rows,
+    }
     lines = [
         f"Per-sequence accuracy of {FLAGS.hparams_set} ({FLAGS.hparams}), {FLAGS.train_steps} "
         f"steps per problem, {FLAGS.examples} fresh examples per input-length bin; each cell "
         "is teacher-forced / greedy-decoded. The last column is the teacher-forced per-token "
         "accuracy at the train lengths, to tell a near miss from nothing learned.",
         "",
-        "| problem | train length L | (L/2, L] | (L, 2L] | (5L, 10L] | training time | token accuracy, (L/2, L] |",
+        "| problem | train length L | (L/2, L] | (L, 2L] | (5L, 10L] | training time | token "
+        "accuracy, (L/2, L] |",
         "|---|---:|---:|---:|---:|---:|---:|",
     ]
     for r in rows:
-        cells = " | ".join(f"{r[label]:.1%} / {r[label + '_greedy']:.1%}" for label, _, _ in LENGTH_BINS)
-        lines.append(f"| {r['problem']} | {r['train_length']} | {cells} | {r['train_seconds']} s | {r['L_token']:.1%} |")
+        cells = " | ".join(
+            f"{r[label]:.1%} / {r[label + '_greedy']:.1%}" for label, _, _ in LENGTH_BINS
+        )
+        lines.append(
+            f"| {r['problem']} | {r['train_length']} | {cells} | {r['train_seconds']} s | "
+            f"{r['L_token']:.1%} |"
+        )
     write_json(FLAGS.out, result)
     write_atomically(os.path.splitext(FLAGS.out)[0] + ".md", "\n".join(lines) + "\n")
     print("\n".join(lines))

@@ -29,10 +29,20 @@ flags.DEFINE_integer("step_iterations", 200, "Calls per timing of one cached ste
 flags.DEFINE_string("out", "docs/bench_decode_speed.json", "Where the results are written.")
 FLAGS = flags.FLAGS
 
-METHODS = ("greedy cached", "greedy cached XLA", "greedy uncached", "beam 4 cached", "beam 4 cached XLA")
+METHODS = (
+    "greedy cached",
+    "greedy cached XLA",
+    "greedy uncached",
+    "beam 4 cached",
+    "beam 4 cached XLA",
+)
 PEER_METHODS = ("keras-hub greedy", "keras-hub greedy XLA")
-flags.DEFINE_bool("keras_hub", True, "Also time keras-hub's GreedySampler on its decoder of the same size "
-                  "(bench/peers/keras_hub_transformer.py; needs the bench extra).")
+flags.DEFINE_bool(
+    "keras_hub",
+    True,
+    "Also time keras-hub's GreedySampler on its decoder of the same size "
+    "(bench/peers/keras_hub_transformer.py; needs the bench extra).",
+)
 
 
 def main(argv):
@@ -70,7 +80,9 @@ def main(argv):
         beam = 4 if method.startswith("beam") else 1
         make_step = decoding.uncached_step_fn if "uncached" in method else decoding.cached_step_fn
 
-        @tf.function(input_signature=[tf.TensorSpec([None, None], tf.int32)], jit_compile="XLA" in method)
+        @tf.function(
+            input_signature=[tf.TensorSpec([None, None], tf.int32)], jit_compile="XLA" in method
+        )
         def search(inputs):
             batch = tf.shape(inputs)[0]
             encoder_output, bias = model.encode(inputs, training=False)
@@ -87,7 +99,9 @@ def main(argv):
     rng = np.random.default_rng(0)
     rows = []
     for batch_size in map(int, FLAGS.batch_sizes):
-        inputs = rng.integers(2, FLAGS.vocab_size, size=(batch_size, FLAGS.input_length)).astype(np.int32)
+        inputs = rng.integers(2, FLAGS.vocab_size, size=(batch_size, FLAGS.input_length)).astype(
+            np.int32
+        )
         inputs[:, -1] = eos
         for length in map(int, FLAGS.output_lengths):
             for method in METHODS + (PEER_METHODS if peer is not None else ()):
@@ -103,19 +117,33 @@ def main(argv):
                     times.append(time.perf_counter() - start)
                 seconds = statistics.median(times)
                 row = dict(
-                    method=method, batch_size=batch_size, output_length=length, seconds=seconds,
-                    spread=[min(times), max(times)], sentences_per_s=batch_size / seconds,
+                    method=method,
+                    batch_size=batch_size,
+                    output_length=length,
+                    seconds=seconds,
+                    spread=[min(times), max(times)],
+                    sentences_per_s=batch_size / seconds,
                     target_tokens_per_s=batch_size * length / seconds,
                 )
                 rows.append(row)
-                print(f"{method:18s} batch {batch_size:3d} length {length:4d}: {seconds:8.3f} s  "
-                      f"{row['sentences_per_s']:8.2f} sent/s  {row['target_tokens_per_s']:9.1f} tok/s", flush=True)
+                print(
+                    f"{method:18s} batch {batch_size:3d} length {length:4d}: {seconds:8.3f} s  "
+                    f"{row['sentences_per_s']:8.2f} sent/s  {row['target_tokens_per_s']:9.1f} "
+                    "tok/s",
+                    flush=True,
+                )
 
     step_rows = cached_step_times(model, tf, np, rng)
     result = dict(
-        hparams_set=FLAGS.hparams_set, vocab_size=FLAGS.vocab_size, input_length=FLAGS.input_length,
-        machine=dict(platform=platform.platform(), processor=platform.processor(), cpus=os.cpu_count()),
-        tensorflow=tf.__version__, searches=rows, cached_step=step_rows,
+        hparams_set=FLAGS.hparams_set,
+        vocab_size=FLAGS.vocab_size,
+        input_length=FLAGS.input_length,
+        machine=dict(
+            platform=platform.platform(), processor=platform.processor(), cpus=os.cpu_count()
+        ),
+        tensorflow=tf.__version__,
+        searches=rows,
+        cached_step=step_rows,
     )
     with open(FLAGS.out, "w") as f:
         json.dump(result, f, indent=2)
@@ -124,15 +152,22 @@ def main(argv):
     print(f"wrote {FLAGS.out}")
 
 
+def traced_step(model, memory, tf):
+    """`model.decode_step` traced once with `memory` (the encoder output) bound."""
+    return tf.function(lambda ids, position, cache: model.decode_step(ids, position, cache, memory))
+
+
 def cached_step_times(model, tf, np, rng):
     """Median seconds of one cached decoder step at positions 8 and 120 (cache of 128)."""
     rows = []
     for batch_size in map(int, FLAGS.batch_sizes):
-        inputs = tf.constant(rng.integers(2, FLAGS.vocab_size, size=(batch_size, FLAGS.input_length)), tf.int32)
+        inputs = tf.constant(
+            rng.integers(2, FLAGS.vocab_size, size=(batch_size, FLAGS.input_length)), tf.int32
+        )
         encoder_output, bias = model.encode(inputs, training=False)
         memory = model.decode_memory(encoder_output, bias)
         cache = model.init_decode_cache(batch_size, 128)
-        step = tf.function(lambda ids, position, cache: model.decode_step(ids, position, cache, memory))
+        step = traced_step(model, memory, tf)
         ids = tf.fill([batch_size, 1], 5)
         for position in (8, 120):
             position = tf.constant(position)
@@ -144,15 +179,27 @@ def cached_step_times(model, tf, np, rng):
                     logits, _ = step(ids, position, cache)
                 logits.numpy()
                 times.append((time.perf_counter() - start) / FLAGS.step_iterations)
-            rows.append(dict(batch_size=batch_size, position=int(position), milliseconds=1e3 * statistics.median(times)))
-            print(f"cached step batch {batch_size} position {int(position)}: {rows[-1]['milliseconds']:.2f} ms", flush=True)
+            rows.append(
+                dict(
+                    batch_size=batch_size,
+                    position=int(position),
+                    milliseconds=1e3 * statistics.median(times),
+                )
+            )
+            print(
+                f"cached step batch {batch_size} position {int(position)}: "
+                f"{rows[-1]['milliseconds']:.2f} ms",
+                flush=True,
+            )
     return rows
 
 
 def markdown(result) -> str:
     lines = [
-        f"Decoding speed, {result['hparams_set']} (random weights), vocabulary {result['vocab_size']}, "
-        f"inputs of {result['input_length']} ids, {result['machine']['cpus']} CPUs, TensorFlow {result['tensorflow']}.",
+        f"Decoding speed, {result['hparams_set']} (random weights), vocabulary "
+        f"{result['vocab_size']}, "
+        f"inputs of {result['input_length']} ids, {result['machine']['cpus']} CPUs, TensorFlow "
+        f"{result['tensorflow']}.",
         "",
         "| method | batch | output length | seconds | sentences/s | target tokens/s |",
         "|---|---:|---:|---:|---:|---:|",
@@ -164,7 +211,9 @@ def markdown(result) -> str:
         )
     lines += ["", "| one cached step | batch | position | ms |", "|---|---:|---:|---:|"]
     for r in result["cached_step"]:
-        lines.append(f"| cache of 128 | {r['batch_size']} | {r['position']} | {r['milliseconds']:.2f} |")
+        lines.append(
+            f"| cache of 128 | {r['batch_size']} | {r['position']} | {r['milliseconds']:.2f} |"
+        )
     return "\n".join(lines) + "\n"
 
 

@@ -1,6 +1,7 @@
 """Examples/s and target tokens/s of the input pipeline alone (no model), on Multi30k.
 
-    python bench/input_pipeline.py --tmp_dir=../shared/data/multi30k --out=docs/bench_input_pipeline.json
+    python bench/input_pipeline.py --tmp_dir=../shared/data/multi30k \
+        --out=docs/bench_input_pipeline.json
 
 Generates translate_ende_multi30k into a temporary --data_dir (or reuses --data_dir), then
 times `problem.dataset("train", ...)` batches after a warm-up.
@@ -23,7 +24,9 @@ from bench.results_file import write_json  # noqa: E402
 
 flags.DEFINE_string("tmp_dir", "../shared/data/multi30k", "Raw Multi30k files.")
 flags.DEFINE_string("data_dir", None, "Generated data (default: a temporary directory).")
-flags.DEFINE_string("hparams_set", "transformer_tiny", "Batch size and bucketing come from this set.")
+flags.DEFINE_string(
+    "hparams_set", "transformer_tiny", "Batch size and bucketing come from this set."
+)
 flags.DEFINE_string("hparams", "", "Overrides.")
 flags.DEFINE_integer("batches", 300, "Timed batches per repeat.")
 flags.DEFINE_integer("repeats", 5, "Timed repeats.")

@@ -44,7 +44,11 @@ def scalar_events(event_dir: str) -> dict[str, list[tuple[int, float, float]]]:
     for path in sorted(glob.glob(os.path.join(event_dir, "events.out.tfevents.*"))):
         for event in tf.compat.v1.train.summary_iterator(path):
             for value in event.summary.value:
-                number = float(tf.make_ndarray(value.tensor)) if value.HasField("tensor") else value.simple_value
+                number = (
+                    float(tf.make_ndarray(value.tensor))
+                    if value.HasField("tensor")
+                    else value.simple_value
+                )
                 series.setdefault(value.tag, []).append((event.step, number, event.wall_time))
     return {tag: sorted(points) for tag, points in series.items()}
 
@@ -102,16 +106,34 @@ def main(argv):
 
     hypotheses, references = read_lines(FLAGS.hypotheses), read_lines(FLAGS.references)
     if len(hypotheses) != len(references):
-        raise app.UsageError(f"--hypotheses has {len(hypotheses)} lines, --references {len(references)}")
-    hparams = json.load(open(os.path.join(FLAGS.run_dir, "hparams.json")))
-    train, dev = scalar_events(os.path.join(FLAGS.run_dir, "train")), scalar_events(os.path.join(FLAGS.run_dir, "eval"))
-    plot_losses(train.get("loss", []), dev.get("loss", []), f"{hparams['problem']}: loss", FLAGS.plot)
+        raise app.UsageError(
+            f"--hypotheses has {len(hypotheses)} lines, --references {len(references)}"
+        )
+    with open(os.path.join(FLAGS.run_dir, "hparams.json"), encoding="utf-8") as f:
+        hparams = json.load(f)
+    train, dev = (
+        scalar_events(os.path.join(FLAGS.run_dir, "train")),
+        scalar_events(os.path.join(FLAGS.run_dir, "eval")),
+    )
+    plot_losses(
+        train.get("loss", []), dev.get("loss", []), f"{hparams['problem']}: loss", FLAGS.plot
+    )
     final_dev = {tag: points[-1][1] for tag, points in dev.items()}
     result = {
         "problem": hparams["problem"],
         "config": FLAGS.config,
-        "hparams": {k: hparams[k] for k in ("hidden_size", "filter_size", "num_heads", "num_hidden_layers",
-                                            "batch_size", "layer_prepostprocess_dropout", "learning_rate_warmup_steps")},
+        "hparams": {
+            k: hparams[k]
+            for k in (
+                "hidden_size",
+                "filter_size",
+                "num_heads",
+                "num_hidden_layers",
+                "batch_size",
+                "layer_prepostprocess_dropout",
+                "learning_rate_warmup_steps",
+            )
+        },
         "steps": dev["loss"][-1][0] if "loss" in dev else None,
         "train_seconds": FLAGS.train_seconds,
         "decode_seconds": FLAGS.decode_seconds,

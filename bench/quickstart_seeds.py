@@ -25,7 +25,11 @@ from bench.results_file import write_atomically, write_json  # noqa: E402
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
 flags.DEFINE_list("seeds", ["1", "2", "3"], "--random_seed of each run (datagen and training).")
-flags.DEFINE_string("out", os.path.join(ROOT, "docs", "results_quickstart.json"), "Results file (JSON; .md beside it).")
+flags.DEFINE_string(
+    "out",
+    os.path.join(ROOT, "docs", "results_quickstart.json"),
+    "Results file (JSON; .md beside it).",
+)
 FLAGS = flags.FLAGS
 
 
@@ -38,7 +42,8 @@ def run_quickstart(seed: str, work_dir: str) -> dict:
     start = time.monotonic()
     result = subprocess.run(
         ["make", "-s", "-C", ROOT, "quickstart", f"QS_WORK={work_dir}", f"QS_SEED={seed}"],
-        capture_output=True, text=True,
+        capture_output=True,
+        text=True,
     )
     seconds = time.monotonic() - start
     output = result.stdout + result.stderr
@@ -58,16 +63,25 @@ def run_quickstart(seed: str, work_dir: str) -> dict:
 
 def markdown(rows: list[dict], machine: str) -> str:
     lines = [
-        f"`make quickstart` per seed on {machine} (install excluded; `python bench/quickstart_seeds.py`).",
+        f"`make quickstart` per seed on {machine} (install excluded; `python "
+        "bench/quickstart_seeds.py`).",
         "",
-        "| `--random_seed` | wall time | dev accuracy per sequence (teacher-forced, last eval) | greedy exact match, whole dev split | served | exit |",
+        "| `--random_seed` | wall time | dev accuracy per sequence (teacher-forced, last eval) | "
+        "greedy exact match, whole dev split | served | exit |",
         "|---|---|---|---|---|---|",
     ]
     for row in rows:
         exact = f"{row['dev_exact']} / {row['dev_examples']}" if row["dev_examples"] else "n/a"
-        accuracy = f"{row['eval_accuracy_per_sequence']:.4f}" if row["eval_accuracy_per_sequence"] is not None else "n/a"
+        accuracy = (
+            f"{row['eval_accuracy_per_sequence']:.4f}"
+            if row["eval_accuracy_per_sequence"] is not None
+            else "n/a"
+        )
         served = "matches" if row["exit_status"] == 0 and row["served"] else "differs"
-        lines.append(f"| {row['seed']} | {row['seconds']:.0f} s | {accuracy} | {exact} | {served} | {row['exit_status']} |")
+        lines.append(
+            f"| {row['seed']} | {row['seconds']:.0f} s | {accuracy} | {exact} | {served} | "
+            f"{row['exit_status']} |"
+        )
     return "\n".join(lines) + "\n"
 
 

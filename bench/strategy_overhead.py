@@ -37,8 +37,14 @@ def measure(mode: str, data_dir: str) -> None:
 
     problem = get_problem("translate_ende_multi30k")
     vocab_size = problem.feature_vocabulary(data_dir)["targets"].vocab_size
-    hparams = runs.with_problem_hparams(get_hparams("transformer_tiny", "batch_size=4096"), "b", vocab_size, vocab_size)
-    strategy = tf.distribute.OneDeviceStrategy("/cpu:0") if mode == "one_device_strategy" else tf.distribute.get_strategy()
+    hparams = runs.with_problem_hparams(
+        get_hparams("transformer_tiny", "batch_size=4096"), "b", vocab_size, vocab_size
+    )
+    strategy = (
+        tf.distribute.OneDeviceStrategy("/cpu:0")
+        if mode == "one_device_strategy"
+        else tf.distribute.get_strategy()
+    )
     with strategy.scope():
         model = runs.model_from_hparams(hparams)
         optimizer = make_optimizer(hparams)
@@ -49,7 +55,9 @@ def measure(mode: str, data_dir: str) -> None:
         iterator = iter(batches * 2)
         call = lambda: step.on_batches(next(iterator))  # noqa: E731
     else:
-        dataset_fn = lambda context: problem.dataset("train", data_dir, hparams, seed=1, input_context=context)  # noqa: E731
+        dataset_fn = lambda context: problem.dataset(
+            "train", data_dir, hparams, seed=1, input_context=context
+        )  # noqa: E731
         iterator = iter(strategy.distribute_datasets_from_function(dataset_fn))
         call = lambda: step(iterator)  # noqa: E731
     for _ in range(15):
@@ -58,8 +66,11 @@ def measure(mode: str, data_dir: str) -> None:
     for _ in range(40):
         tokens += float(call()[1])
     seconds, cpu_after = time.perf_counter() - start, os.times()
-    print(f"{mode:20s} {tokens / seconds:7.0f} target tokens/s  {seconds / 40 * 1000:5.0f} ms/step  "
-          f"user {cpu_after.user - cpu.user:5.1f} s  system {cpu_after.system - cpu.system:5.1f} s", flush=True)
+    print(
+        f"{mode:20s} {tokens / seconds:7.0f} target tokens/s  {seconds / 40 * 1000:5.0f} ms/step  "
+        f"user {cpu_after.user - cpu.user:5.1f} s  system {cpu_after.system - cpu.system:5.1f} s",
+        flush=True,
+    )
 
 
 def main(argv):
@@ -72,7 +83,9 @@ def main(argv):
     data_dir = FLAGS.data_dir or tempfile.mkdtemp(prefix="t2t_bench_")
     get_problem("translate_ende_multi30k").generate_data(data_dir, FLAGS.tmp_dir, seed=1)
     for mode in MODES:
-        subprocess.run([sys.executable, __file__, f"--mode={mode}", f"--data_dir={data_dir}"], check=True)
+        subprocess.run(
+            [sys.executable, __file__, f"--mode={mode}", f"--data_dir={data_dir}"], check=True
+        )
 
 
 if __name__ == "__main__":

@@ -16,6 +16,7 @@ the best float32 matmul rate measured in the same run. Writes JSON and a Markdow
 (same name, `.md`).
 """
 
+import contextlib
 import json
 import os
 import platform
@@ -35,7 +36,9 @@ flags.DEFINE_string("tmp_dir", "../shared/data/multi30k", "Raw Multi30k files.")
 flags.DEFINE_string("data_dir", None, "Generated data (default: a temporary directory).")
 flags.DEFINE_list("hparams_sets", ["transformer_tiny", "transformer_small"], "Model sizes.")
 flags.DEFINE_string("hparams", "batch_size=4096", "Overrides applied to every set.")
-flags.DEFINE_list("implementations", ["t2t_lite", "t2t_lite_xla", "keras_hub", "torch"], "What to time.")
+flags.DEFINE_list(
+    "implementations", ["t2t_lite", "t2t_lite_xla", "keras_hub", "torch"], "What to time."
+)
 flags.DEFINE_integer("batches", 24, "Batches per timed pass.")
 flags.DEFINE_integer("repeats", 5, "Timed passes per implementation.")
 flags.DEFINE_string("out", "docs/bench_train_throughput.json", "Where the results are written.")
@@ -116,16 +119,18 @@ def bench_size(hparams_set: str, peak: float) -> list[dict]:
     rows = []
     for name, times in seconds.items():
         median = statistics.median(times)
-        rows.append({
-            "hparams_set": hparams_set,
-            "implementation": name,
-            "target_tokens_per_s": tokens / median,
-            "target_tokens_per_s_min": tokens / max(times),
-            "target_tokens_per_s_max": tokens / min(times),
-            "flops_per_s": flops / median,
-            "fraction_of_matmul_peak": flops / median / peak,
-            "seconds_per_pass": times,
-        })
+        rows.append(
+            {
+                "hparams_set": hparams_set,
+                "implementation": name,
+                "target_tokens_per_s": tokens / median,
+                "target_tokens_per_s_min": tokens / max(times),
+                "target_tokens_per_s_max": tokens / min(times),
+                "flops_per_s": flops / median,
+                "fraction_of_matmul_peak": flops / median / peak,
+                "seconds_per_pass": times,
+            }
+        )
     ours = next((r for r in rows if r["implementation"] == "t2t_lite"), None)
     for row in rows:
         if ours is not None:
@@ -167,10 +172,8 @@ def main(argv):
         rows += bench_size(hparams_set, peak)
     versions = {"tensorflow": tf.__version__}
     for module in ("keras", "keras_hub", "torch"):
-        try:
+        with contextlib.suppress(ImportError):
             versions[module] = __import__(module).__version__
-        except ImportError:
-            pass
     result = {
         "machine": f"{platform.machine()}, {os.cpu_count()} CPUs",
         "batch_size_tokens": get_hparams(FLAGS.hparams_sets[0], FLAGS.hparams).batch_size,

@@ -12,22 +12,33 @@ from t2t_lite_bin import cli
 
 cli.quiet_tensorflow()
 
-flags.DEFINE_string("model_dir", None, "The t2t-trainer --output_dir whose checkpoints are averaged.")
-flags.DEFINE_string("output_dir", None, "Where the averaged checkpoint and a copy of hparams.json go.")
+flags.DEFINE_string(
+    "model_dir", None, "The t2t-trainer --output_dir whose checkpoints are averaged."
+)
+flags.DEFINE_string(
+    "output_dir", None, "Where the averaged checkpoint and a copy of hparams.json go."
+)
 flags.DEFINE_integer("n", 8, "How many of the latest checkpoints to average.", lower_bound=1)
 FLAGS = flags.FLAGS
 
 
 def main(argv):
     cli.check_args(argv, "model_dir", "output_dir")
-    model_dir, output_dir = (cli.normalized_path(flag) for flag in (FLAGS.model_dir, FLAGS.output_dir))
+    model_dir, output_dir = (
+        cli.normalized_path(flag) for flag in (FLAGS.model_dir, FLAGS.output_dir)
+    )
     if output_dir == model_dir:
-        raise app.UsageError("--output_dir must differ from --model_dir (its checkpoints would mix with the run's)")
+        raise app.UsageError(
+            "--output_dir must differ from --model_dir (its checkpoints would mix with the run's)"
+        )
 
     from t2t_lite import runs
 
     path, averaged = runs.average_latest_checkpoints(model_dir, output_dir, FLAGS.n)
-    print(f"Averaged {len(averaged)} checkpoints ({', '.join(os.path.basename(p) for p in averaged)}) into {path}")
+    print(
+        f"Averaged {len(averaged)} checkpoints "
+        f"({', '.join(os.path.basename(p) for p in averaged)}) into {path}"
+    )
 
 
 def run():

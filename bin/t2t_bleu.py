@@ -1,6 +1,6 @@
 """t2t-bleu: corpus BLEU of a translation file against a reference file, with sacreBLEU.
 
-    t2t-bleu --translation=test.de.decodes --reference=test.de
+t2t-bleu --translation=test.de.decodes --reference=test.de
 """
 
 from absl import app, flags
@@ -29,7 +29,9 @@ def main(argv):
             f"--reference={FLAGS.reference} has {len(references)}"
         )
     if FLAGS.tokenize not in sacrebleu.BLEU.TOKENIZERS:
-        raise app.UsageError(f"--tokenize={FLAGS.tokenize}: choose one of {', '.join(sacrebleu.BLEU.TOKENIZERS)}")
+        raise app.UsageError(
+            f"--tokenize={FLAGS.tokenize}: choose one of {', '.join(sacrebleu.BLEU.TOKENIZERS)}"
+        )
     for label, lowercase in (("cased", False), ("uncased", True)):
         metric = sacrebleu.BLEU(lowercase=lowercase, tokenize=FLAGS.tokenize)
         score = metric.corpus_score(translations, [references])

@@ -1,6 +1,6 @@
 """t2t-datagen: turns named problems into a vocabulary and sharded TFRecords.
 
-    t2t-datagen --problem=translate_ende_multi30k --data_dir=~/t2t_data --tmp_dir=/tmp/t2t_raw
+t2t-datagen --problem=translate_ende_multi30k --data_dir=~/t2t_data --tmp_dir=/tmp/t2t_raw
 """
 
 import os
@@ -13,16 +13,30 @@ cli.quiet_tensorflow()
 
 flags.DEFINE_string("problem", None, "Problem name, or a comma-separated list of names.")
 flags.DEFINE_string("data_dir", None, "Where the vocabulary and TFRecord shards are written.")
-flags.DEFINE_string("tmp_dir", "/tmp/t2t_datagen", "Raw files: read from here, downloaded here when missing.")
-flags.DEFINE_integer("random_seed", 429459, "Seed of generation and shuffling (same seed, same files).")
-flags.DEFINE_integer("max_cases", 0, "Keep only the first N cases of each split (0: all).", lower_bound=0)
-flags.DEFINE_string("t2t_usr_dir", None, "Directory of a Python module that registers more problems.")
+flags.DEFINE_string(
+    "tmp_dir", "/tmp/t2t_datagen", "Raw files: read from here, downloaded here when missing."
+)
+flags.DEFINE_integer(
+    "random_seed", 429459, "Seed of generation and shuffling (same seed, same files)."
+)
+flags.DEFINE_integer(
+    "max_cases", 0, "Keep only the first N cases of each split (0: all).", lower_bound=0
+)
+flags.DEFINE_string(
+    "t2t_usr_dir", None, "Directory of a Python module that registers more problems."
+)
 flags.DEFINE_bool("overwrite", False, "Regenerate problems whose files are already complete.")
 flags.DEFINE_bool("registry_help", False, "List the problems and hparams sets, then exit.")
 for _split in ("train", "dev", "test"):
-    flags.DEFINE_string(f"{_split}_source", None, f"translate_parallel_text: source file of the {_split} split.")
-    flags.DEFINE_string(f"{_split}_target", None, f"translate_parallel_text: target file of the {_split} split.")
-flags.DEFINE_integer("approx_vocab_size", 8000, "translate_parallel_text: vocabulary size.", lower_bound=300)
+    flags.DEFINE_string(
+        f"{_split}_source", None, f"translate_parallel_text: source file of the {_split} split."
+    )
+    flags.DEFINE_string(
+        f"{_split}_target", None, f"translate_parallel_text: target file of the {_split} split."
+    )
+flags.DEFINE_integer(
+    "approx_vocab_size", 8000, "translate_parallel_text: vocabulary size.", lower_bound=300
+)
 FLAGS = flags.FLAGS
 
 
@@ -32,7 +46,11 @@ def parallel_text_corpus() -> dict:
     for split in ("train", "dev", "test"):
         source, target = FLAGS[f"{split}_source"].value, FLAGS[f"{split}_target"].value
         if bool(source) != bool(target):
-            given, missing = (f"{split}_source", f"{split}_target") if source else (f"{split}_target", f"{split}_source")
+            given, missing = (
+                (f"{split}_source", f"{split}_target")
+                if source
+                else (f"{split}_target", f"{split}_source")
+            )
             raise app.UsageError(f"--{given} needs --{missing}")
         if source:
             corpus[split] = (os.path.expanduser(source), os.path.expanduser(target))

@@ -15,19 +15,41 @@ from t2t_lite_bin import cli
 
 cli.quiet_tensorflow()
 
-flags.DEFINE_string("problem", None, "Problem name (default: the one in --output_dir's hparams.json).")
+flags.DEFINE_string(
+    "problem", None, "Problem name (default: the one in --output_dir's hparams.json)."
+)
 flags.DEFINE_string("model", "transformer", "Model name; only transformer is available.")
-flags.DEFINE_string("hparams_set", None, "For T2T compatibility and output names; the model comes from hparams.json.")
+flags.DEFINE_string(
+    "hparams_set",
+    None,
+    "For T2T compatibility and output names; the model comes from hparams.json.",
+)
 flags.DEFINE_string("hparams", "", "Overrides of the run's hparams.json, e.g. max_length=100.")
 flags.DEFINE_string("data_dir", None, "Directory of the problem's vocabulary (and dev TFRecords).")
-flags.DEFINE_string("output_dir", None, "The t2t-trainer --output_dir: hparams.json and checkpoints.")
-flags.DEFINE_string("checkpoint_path", None, "Checkpoint prefix or directory (default: the latest in --output_dir).")
-flags.DEFINE_string("decode_hparams", "", 'e.g. "beam_size=4,alpha=0.6,extra_length=50,batch_size=32,return_beams=False".')
+flags.DEFINE_string(
+    "output_dir", None, "The t2t-trainer --output_dir: hparams.json and checkpoints."
+)
+flags.DEFINE_string(
+    "checkpoint_path", None, "Checkpoint prefix or directory (default: the latest in --output_dir)."
+)
+flags.DEFINE_string(
+    "decode_hparams",
+    "",
+    'e.g. "beam_size=4,alpha=0.6,extra_length=50,batch_size=32,return_beams=False".',
+)
 flags.DEFINE_string("decode_from_file", None, "Translate this file, one input per line.")
-flags.DEFINE_string("decode_to_file", None, "Where the translations go (default: named after the input, as T2T does).")
-flags.DEFINE_bool("decode_interactive", False, "Translate lines from stdin, printing one translation per line.")
+flags.DEFINE_string(
+    "decode_to_file",
+    None,
+    "Where the translations go (default: named after the input, as T2T does).",
+)
+flags.DEFINE_bool(
+    "decode_interactive", False, "Translate lines from stdin, printing one translation per line."
+)
 flags.DEFINE_bool("xla", False, "Compile the search with XLA (once per batch shape).")
-flags.DEFINE_string("t2t_usr_dir", None, "Directory of a Python module that registers more problems.")
+flags.DEFINE_string(
+    "t2t_usr_dir", None, "Directory of a Python module that registers more problems."
+)
 FLAGS = flags.FLAGS
 
 
@@ -52,7 +74,9 @@ def main(argv):
     from t2t_lite.utils.usr_dir import import_usr_dir
 
     if FLAGS.decode_to_file and file_system.isdir(os.path.expanduser(FLAGS.decode_to_file)):
-        raise DataError(f"--decode_to_file={FLAGS.decode_to_file} is a directory; name a file to write")
+        raise DataError(
+            f"--decode_to_file={FLAGS.decode_to_file} is a directory; name a file to write"
+        )
 
     if FLAGS.t2t_usr_dir:
         import_usr_dir(FLAGS.t2t_usr_dir)
@@ -61,14 +85,28 @@ def main(argv):
     data_dir = os.path.expanduser(FLAGS.data_dir)
     checkpoint_path = os.path.expanduser(FLAGS.checkpoint_path) if FLAGS.checkpoint_path else None
     run = runs.open_trained_run(output_dir, data_dir, FLAGS.hparams, checkpoint_path)
-    hparams, problem, vocab, checkpoint, model = run.hparams, run.problem, run.vocabulary, run.checkpoint, run.model
+    hparams, problem, vocab, checkpoint, model = (
+        run.hparams,
+        run.problem,
+        run.vocabulary,
+        run.checkpoint,
+        run.model,
+    )
     if FLAGS.problem and FLAGS.problem != problem.name:
-        raise app.UsageError(f"--problem={FLAGS.problem}, but {output_dir} was trained on {problem.name}")
+        raise app.UsageError(
+            f"--problem={FLAGS.problem}, but {output_dir} was trained on {problem.name}"
+        )
     strategy = decoding.strategy_from_decode_hparams(decode_hp)
     logging.info("decoding with %s (%s)", checkpoint, strategy)
     decoder = decoding.IdDecoder(model, strategy, jit_compile=FLAGS.xla)
     translate = lambda lines, progress=None: decoding.translate_lines(  # noqa: E731
-        decoder, lines, vocab["inputs"], vocab["targets"], hparams.max_length, decode_hp.batch_size, progress
+        decoder,
+        lines,
+        vocab["inputs"],
+        vocab["targets"],
+        hparams.max_length,
+        decode_hp.batch_size,
+        progress,
     )
 
     if FLAGS.decode_interactive:
@@ -79,14 +117,24 @@ def main(argv):
         source = os.path.expanduser(FLAGS.decode_from_file)
         lines = read_lines(source, "--decode_from_file")
         outputs = translate(lines, decoding.ProgressLog(f"decoding {source}"))
-        target = os.path.expanduser(FLAGS.decode_to_file or decode_filename(source, problem.name, decode_hp))
+        target = os.path.expanduser(
+            FLAGS.decode_to_file or decode_filename(source, problem.name, decode_hp)
+        )
         write_lines_atomically(target, outputs)
         print(f"Wrote {len(outputs)} translations of {source} to {target}")
         return
-    base = FLAGS.decode_to_file or os.path.join(output_dir, decode_filename("dev", problem.name, decode_hp))
+    base = FLAGS.decode_to_file or os.path.join(
+        output_dir, decode_filename("dev", problem.name, decode_hp)
+    )
     report = decoding.decode_dev_split(
-        problem, data_dir, vocab, decoder, hparams.max_length, decode_hp.batch_size,
-        os.path.expanduser(base), decode_hp.num_samples,
+        problem,
+        data_dir,
+        vocab,
+        decoder,
+        hparams.max_length,
+        decode_hp.batch_size,
+        os.path.expanduser(base),
+        decode_hp.num_samples,
     )
     print(report.summary())
 

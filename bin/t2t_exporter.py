@@ -14,14 +14,26 @@ from t2t_lite_bin import cli
 
 cli.quiet_tensorflow()
 
-flags.DEFINE_string("output_dir", None, "The t2t-trainer --output_dir: hparams.json and checkpoints.")
+flags.DEFINE_string(
+    "output_dir", None, "The t2t-trainer --output_dir: hparams.json and checkpoints."
+)
 flags.DEFINE_string("data_dir", None, "Directory of the problem's vocabulary.")
-flags.DEFINE_string("checkpoint_path", None, "Checkpoint prefix or directory (default: the latest in --output_dir).")
+flags.DEFINE_string(
+    "checkpoint_path", None, "Checkpoint prefix or directory (default: the latest in --output_dir)."
+)
 flags.DEFINE_string("export_dir", None, "Where versions go (default: <output_dir>/export).")
-flags.DEFINE_string("decode_hparams", "", 'Baked-in search, e.g. "beam_size=4,alpha=0.6,extra_length=50,return_beams=False".')
+flags.DEFINE_string(
+    "decode_hparams",
+    "",
+    'Baked-in search, e.g. "beam_size=4,alpha=0.6,extra_length=50,return_beams=False".',
+)
 flags.DEFINE_string("hparams", "", "Overrides of the run's hparams.json, e.g. max_length=100.")
-flags.DEFINE_integer("version", None, "Version number (default: one past the highest present).", lower_bound=0)
-flags.DEFINE_string("t2t_usr_dir", None, "Directory of a Python module that registers more problems.")
+flags.DEFINE_integer(
+    "version", None, "Version number (default: one past the highest present).", lower_bound=0
+)
+flags.DEFINE_string(
+    "t2t_usr_dir", None, "Directory of a Python module that registers more problems."
+)
 FLAGS = flags.FLAGS
 
 

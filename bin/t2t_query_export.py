@@ -28,7 +28,11 @@ def saved_model_path(export_dir: str) -> str:
 
     if tf.io.gfile.exists(os.path.join(export_dir, "saved_model.pb")):
         return export_dir
-    versions = [name.rstrip("/") for name in tf.io.gfile.listdir(export_dir)] if tf.io.gfile.isdir(export_dir) else []
+    versions = (
+        [name.rstrip("/") for name in tf.io.gfile.listdir(export_dir)]
+        if tf.io.gfile.isdir(export_dir)
+        else []
+    )
     versions = sorted(int(name) for name in versions if name.isdigit())
     if not versions:
         cli.fail(f"--export_dir={export_dir}: no SavedModel version in it; run t2t-exporter first")
@@ -39,7 +43,9 @@ def main(argv):
     cli.check_args(argv, "export_dir", "inputs")
     inputs, expected = FLAGS.inputs, FLAGS.expected
     if expected and len(expected) != len(inputs):
-        cli.fail(f"{len(inputs)} --inputs but {len(expected)} --expected: give one answer per input")
+        cli.fail(
+            f"{len(inputs)} --inputs but {len(expected)} --expected: give one answer per input"
+        )
 
     import tensorflow as tf
     import tensorflow_text  # noqa: F401  (registers the tokenizer ops, as TF Serving bundles them)
@@ -48,7 +54,7 @@ def main(argv):
     serve = tf.saved_model.load(path).signatures["serving_default"]
     outputs = serve(inputs=tf.constant(inputs))["outputs"].numpy()
     wrong = 0
-    for i, (text, output) in enumerate(zip(inputs, outputs)):
+    for i, (text, output) in enumerate(zip(inputs, outputs, strict=True)):
         # With return_beams the answer is the best beam.
         answer = (output if isinstance(output, bytes) else output[0]).decode("utf-8")
         line = f"Served by {path}: {text!r} -> {answer!r}"

@@ -14,7 +14,9 @@ from t2t_lite_bin import cli
 
 cli.quiet_tensorflow()
 
-flags.DEFINE_string("problem", None, "Registered problem name (t2t-datagen --registry_help lists them).")
+flags.DEFINE_string(
+    "problem", None, "Registered problem name (t2t-datagen --registry_help lists them)."
+)
 flags.DEFINE_string("model", "transformer", "Model name; only transformer is available.")
 flags.DEFINE_string("hparams_set", "transformer_base", "Named hyperparameter set.")
 flags.DEFINE_string("hparams", "", 'Overrides in T2T form, e.g. "hidden_size=256,batch_size=2048".')
@@ -22,31 +24,51 @@ flags.DEFINE_string("data_dir", None, "Directory of the problem's vocabulary and
 flags.DEFINE_string("tmp_dir", "/tmp/t2t_datagen", "Raw data for --generate_data.")
 flags.DEFINE_string("output_dir", None, "Checkpoints, summaries, hparams.json and flags.txt.")
 flags.DEFINE_integer("train_steps", 250000, "Global step to train to.", lower_bound=0)
-flags.DEFINE_integer("eval_steps", 100, "Eval batches per evaluation (0: the whole dev split).", lower_bound=0)
-flags.DEFINE_integer("local_eval_frequency", 1000, "Steps between checkpoints (and evaluations).", lower_bound=1)
+flags.DEFINE_integer(
+    "eval_steps", 100, "Eval batches per evaluation (0: the whole dev split).", lower_bound=0
+)
+flags.DEFINE_integer(
+    "local_eval_frequency", 1000, "Steps between checkpoints (and evaluations).", lower_bound=1
+)
 flags.DEFINE_integer("keep_checkpoint_max", 20, "Checkpoints kept in --output_dir.", lower_bound=1)
 flags.DEFINE_integer("log_step_count_steps", 100, "Steps between progress lines.", lower_bound=1)
-flags.DEFINE_enum("schedule", "train_and_evaluate", ["train", "train_and_evaluate", "evaluate"], "What to run.")
+flags.DEFINE_enum(
+    "schedule", "train_and_evaluate", ["train", "train_and_evaluate", "evaluate"], "What to run."
+)
 flags.DEFINE_integer("random_seed", 429459, "Seed of initialization, dropout and shuffling.")
 flags.DEFINE_bool("generate_data", False, "Run datagen first when the problem's files are missing.")
-flags.DEFINE_string("warm_start_from", None, "Checkpoint (file or directory) to initialize the weights from.")
+flags.DEFINE_string(
+    "warm_start_from", None, "Checkpoint (file or directory) to initialize the weights from."
+)
 flags.DEFINE_enum(
-    "distribution_strategy", None, ["one_device", "mirrored", "multi_worker_mirrored", "tpu"],
+    "distribution_strategy",
+    None,
+    ["one_device", "mirrored", "multi_worker_mirrored", "tpu"],
     "tf.distribute strategy; default: mirrored when several GPUs are visible, else one_device.",
 )
 flags.DEFINE_integer("num_gpus", 0, "GPUs to use (0: all visible).", lower_bound=0)
 flags.DEFINE_integer(
-    "num_cpu_devices", 1, "Split the CPU into this many logical devices (runs mirrored without GPUs).", lower_bound=1
+    "num_cpu_devices",
+    1,
+    "Split the CPU into this many logical devices (runs mirrored without GPUs).",
+    lower_bound=1,
 )
 flags.DEFINE_string("tpu", None, "TPU name or grpc:// address for --distribution_strategy=tpu.")
-flags.DEFINE_enum("mixed_precision", "none", ["none", "mixed_float16", "mixed_bfloat16"], "Keras dtype policy.")
-flags.DEFINE_bool("xla", False, "jit-compile the train step (batches are padded to their bucket length).")
+flags.DEFINE_enum(
+    "mixed_precision", "none", ["none", "mixed_float16", "mixed_bfloat16"], "Keras dtype policy."
+)
 flags.DEFINE_bool(
-    "skip_corrupt_records", False,
+    "xla", False, "jit-compile the train step (batches are padded to their bucket length)."
+)
+flags.DEFINE_bool(
+    "skip_corrupt_records",
+    False,
     "Read past damaged TFRecord shards: use each file's records before its first corrupt one, "
     "logging what is skipped (default: a damaged shard is an error that names it).",
 )
-flags.DEFINE_string("t2t_usr_dir", None, "Directory of a Python module that registers more problems.")
+flags.DEFINE_string(
+    "t2t_usr_dir", None, "Directory of a Python module that registers more problems."
+)
 FLAGS = flags.FLAGS
 
 
@@ -55,9 +77,14 @@ def main(argv):
     if FLAGS.model != "transformer":
         raise app.UsageError(f"--model={FLAGS.model}: only transformer is available")
     if FLAGS.distribution_strategy == "tpu" and FLAGS.schedule != "train":
-        raise app.UsageError("--distribution_strategy=tpu supports --schedule=train only; evaluate on CPU/GPU")
+        raise app.UsageError(
+            "--distribution_strategy=tpu supports --schedule=train only; evaluate on CPU/GPU"
+        )
     if FLAGS.distribution_strategy == "multi_worker_mirrored" and FLAGS.generate_data:
-        raise app.UsageError("--generate_data is not for multi-worker runs: run t2t-datagen before starting the workers")
+        raise app.UsageError(
+            "--generate_data is not for multi-worker runs: run t2t-datagen before starting the "
+            "workers"
+        )
 
     from t2t_lite import runs, training
     from t2t_lite.errors import DataError
@@ -74,13 +101,15 @@ def main(argv):
         hparams = get_hparams(FLAGS.hparams_set, FLAGS.hparams)
         training.T2TLearningRateSchedule.from_hparams(hparams)
     except HParamsError as error:
-        raise HParamsError(f"--hparams_set={FLAGS.hparams_set} --hparams={FLAGS.hparams!r}: {error}") from None
+        raise HParamsError(
+            f"--hparams_set={FLAGS.hparams_set} --hparams={FLAGS.hparams!r}: {error}"
+        ) from None
     problem = get_problem(FLAGS.problem)
     data_dir = os.path.expanduser(FLAGS.data_dir)
     output_dir = os.path.expanduser(FLAGS.output_dir)
-    strategy_name = FLAGS.distribution_strategy or training.strategy.default_strategy_name()
+    strategy_name = FLAGS.distribution_strategy or training.default_strategy_name()
     strategy = training.make_strategy(strategy_name, FLAGS.num_gpus, FLAGS.tpu)
-    chief = training.strategy.is_chief(strategy)
+    chief = training.is_chief(strategy)
     logging.info("%s strategy with %d replica(s)", strategy_name, strategy.num_replicas_in_sync)
 
     if not problem.is_generated(data_dir, splits=[TRAIN]):
@@ -94,7 +123,11 @@ def main(argv):
         problem.require_split(data_dir, DEV, f"--schedule={FLAGS.schedule}")
     vocab = problem.feature_vocabulary(data_dir)
     hparams = runs.with_problem_hparams(
-        hparams, problem.name, vocab["inputs"].vocab_size, vocab["targets"].vocab_size, FLAGS.hparams_set
+        hparams,
+        problem.name,
+        vocab["inputs"].vocab_size,
+        vocab["targets"].vocab_size,
+        FLAGS.hparams_set,
     )
     resuming = runs.check_output_dir(output_dir, hparams)
     if FLAGS.schedule == "evaluate" and not resuming:
@@ -124,7 +157,10 @@ def main(argv):
     finally:
         trainer.close()
     if outcome == "preempted":
-        print(f"Stopped by SIGTERM at step {trainer.step}; checkpoint in {output_dir}; rerun to resume")
+        print(
+            f"Stopped by SIGTERM at step {trainer.step}; checkpoint in {output_dir}; rerun to "
+            "resume"
+        )
     elif chief:
         print(f"Trained to step {trainer.step}; checkpoint: {trainer.manager.latest_checkpoint}")
 

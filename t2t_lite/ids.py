@@ -4,3 +4,5 @@ the searches stop on EOS, and the exported graph appends it."""
 
 PAD_ID = 0
 EOS_ID = 1
+# How many ids come before a vocabulary's own symbols.
+NUM_RESERVED_IDS = 2

@@ -1,11 +1,11 @@
 """Run by tests/test_backends.py, each time in a fresh process:
 
-    KERAS_BACKEND=tensorflow python tests/backend_check.py WORK_DIR
-      builds a small Transformer and writes WORK_DIR/model.keras and reference.npz
-      (inputs and the TensorFlow backend's outputs);
-    KERAS_BACKEND=jax (or torch) python tests/backend_check.py WORK_DIR
-      with TensorFlow made unimportable, loads that model and checks its outputs
-      against the reference; exits 1 with the reasons when any differs by over 1e-5.
+KERAS_BACKEND=tensorflow python tests/backend_check.py WORK_DIR
+  builds a small Transformer and writes WORK_DIR/model.keras and reference.npz
+  (inputs and the TensorFlow backend's outputs);
+KERAS_BACKEND=jax (or torch) python tests/backend_check.py WORK_DIR
+  with TensorFlow made unimportable, loads that model and checks its outputs
+  against the reference; exits 1 with the reasons when any differs by over 1e-5.
 """
 
 import importlib.abc
@@ -82,16 +82,27 @@ def compare(name: str, got, want) -> list[str]:
 def write_reference(work_dir: str) -> int:
     rng = np.random.default_rng(0)
     model = Transformer(
-        input_vocab_size=23, target_vocab_size=19, hidden_size=32, filter_size=48,
-        attention=AttentionSpec(num_heads=4), num_encoder_layers=2, num_decoder_layers=2,
+        input_vocab_size=23,
+        target_vocab_size=19,
+        hidden_size=32,
+        filter_size=48,
+        attention=AttentionSpec(num_heads=4),
+        num_encoder_layers=2,
+        num_decoder_layers=2,
         shared_embedding_and_softmax_weights=False,
     )
     model.build()
     # Non-trivial LayerNorm scales and offsets too, not only the initial ones and zeros.
-    model.set_weights([rng.normal(scale=0.5, size=w.shape).astype("float32") for w in model.weights])
+    model.set_weights(
+        [rng.normal(scale=0.5, size=w.shape).astype("float32") for w in model.weights]
+    )
     inputs = rng.integers(2, 23, size=(3, 7)).astype("int32")
     inputs[0, 4:] = 0
-    ref = {"inputs": inputs, "targets": rng.integers(2, 19, size=(3, 5)).astype("int32"), "max_length": 8}
+    ref = {
+        "inputs": inputs,
+        "targets": rng.integers(2, 19, size=(3, 5)).astype("int32"),
+        "max_length": 8,
+    }
     ref.update(outputs(model, ref))
     model.save(os.path.join(work_dir, "model.keras"))
     np.savez(os.path.join(work_dir, "reference.npz"), **ref)
@@ -115,7 +126,9 @@ def check(work_dir: str) -> int:
     for length, channels, start in [(5, 8, 0), (7, 13, 3), (50, 64, 117)]:
         signal = ops.convert_to_numpy(get_timing_signal_1d(length, channels, start_index=start))
         want = numpy_timing_signal(length, channels, start)
-        problems += compare(f"timing signal {length}x{channels}+{start}", signal, want.astype(np.float32))
+        problems += compare(
+            f"timing signal {length}x{channels}+{start}", signal, want.astype(np.float32)
+        )
     if "tensorflow" in sys.modules:
         problems.append("tensorflow was imported")
     for problem in problems:

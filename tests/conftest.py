@@ -63,8 +63,11 @@ def reverse_exports(reverse_run, tmp_path_factory):
     def build(export_dir: pathlib.Path) -> str:
         for version, decode_hparams in (("1", "beam_size=1"), ("2", "beam_size=2")):
             result = run_binary(
-                "t2t-exporter", f"--data_dir={data_dir}", f"--output_dir={output_dir}",
-                f"--export_dir={export_dir}", f"--decode_hparams={decode_hparams}",
+                "t2t-exporter",
+                f"--data_dir={data_dir}",
+                f"--output_dir={output_dir}",
+                f"--export_dir={export_dir}",
+                f"--decode_hparams={decode_hparams}",
             )
             assert result.returncode == 0, result.stderr
             assert result.stdout.strip().endswith(f"{export_dir}/{version}"), result.stdout
@@ -82,7 +85,10 @@ def text_export(text_run, tmp_path_factory):
 
     def build(export_dir: pathlib.Path) -> str:
         result = run_binary(
-            "t2t-exporter", f"--data_dir={data_dir}", f"--output_dir={output_dir}", f"--export_dir={export_dir}",
+            "t2t-exporter",
+            f"--data_dir={data_dir}",
+            f"--output_dir={output_dir}",
+            f"--export_dir={export_dir}",
             "--decode_hparams=beam_size=2,alpha=0.6,extra_length=3",
         )
         assert result.returncode == 0, result.stderr

@@ -2,8 +2,9 @@
 
 import random
 
-from binaries import run_binary
 from t2t_lite.problems import get_problem
+
+from binaries import run_binary
 
 REVERSE_PROBLEM = "algorithmic_reverse_binary40_test"
 # Small, dropout-free and with a steady learning rate, so that a few hundred steps give
@@ -16,10 +17,29 @@ REVERSE_HPARAMS = (
 )
 REVERSE_STEPS = 400
 
-TEXT_WORDS = (
-    "the a small big red blue house dog cat runs sees Grüße straße café naïve "
-    "東京 日本 привет мир 🙂 señor"
-).split()
+TEXT_WORDS = [
+    "the",
+    "a",
+    "small",
+    "big",
+    "red",
+    "blue",
+    "house",
+    "dog",
+    "cat",
+    "runs",
+    "sees",
+    "Grüße",
+    "straße",
+    "café",
+    "naïve",
+    "東京",
+    "日本",
+    "привет",
+    "мир",
+    "🙂",
+    "señor",
+]
 
 
 def train_reverse_run(root) -> tuple[str, str]:
@@ -49,7 +69,9 @@ def text_corpus(directory, pairs: int = 300) -> list[str]:
     rng = random.Random(5)
     flags = []
     for split, count in (("train", pairs), ("dev", 20), ("test", 20)):
-        sources = [" ".join(rng.choice(TEXT_WORDS) for _ in range(rng.randint(2, 9))) for _ in range(count)]
+        sources = [
+            " ".join(rng.choice(TEXT_WORDS) for _ in range(rng.randint(2, 9))) for _ in range(count)
+        ]
         targets = [" ".join(reversed(line.split())) for line in sources]
         for side, lines in (("source", sources), ("target", targets)):
             path = directory / f"{split}.{side}"
@@ -63,14 +85,22 @@ def train_text_run(root) -> tuple[str, str]:
     root.mkdir(parents=True, exist_ok=True)
     data_dir, output_dir = root / "data", root / "run"
     result = run_binary(
-        "t2t-datagen", "--problem=translate_parallel_text", *text_corpus(root),
-        "--approx_vocab_size=300", f"--data_dir={data_dir}",
+        "t2t-datagen",
+        "--problem=translate_parallel_text",
+        *text_corpus(root),
+        "--approx_vocab_size=300",
+        f"--data_dir={data_dir}",
     )
     assert result.returncode == 0, result.stderr
     result = run_binary(
-        "t2t-trainer", "--problem=translate_parallel_text", "--hparams_set=transformer_tiny",
+        "t2t-trainer",
+        "--problem=translate_parallel_text",
+        "--hparams_set=transformer_tiny",
         "--hparams=hidden_size=32,filter_size=64,num_heads=2,num_hidden_layers=1,batch_size=256,max_length=16",
-        f"--data_dir={data_dir}", f"--output_dir={output_dir}", "--train_steps=3", "--schedule=train",
+        f"--data_dir={data_dir}",
+        f"--output_dir={output_dir}",
+        "--train_steps=3",
+        "--schedule=train",
     )
     assert result.returncode == 0, result.stderr
     return str(data_dir), str(output_dir)

@@ -13,6 +13,9 @@ def read_examples(pattern: str) -> list[tuple[list[int], list[int]]]:
             features = example.features.feature
             assert set(features) == {"inputs", "targets"}
             examples.append(
-                (list(features["inputs"].int64_list.value), list(features["targets"].int64_list.value))
+                (
+                    list(features["inputs"].int64_list.value),
+                    list(features["targets"].int64_list.value),
+                )
             )
     return examples

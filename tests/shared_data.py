@@ -9,7 +9,9 @@ import shutil
 import pytest
 
 MULTI30K = pathlib.Path(__file__).resolve().parents[2] / "shared" / "data" / "multi30k"
-MULTI30K_FILES = [f"{stem}.{lang}.gz" for stem in ("train", "val", "test_2016_flickr") for lang in ("en", "de")]
+MULTI30K_FILES = [
+    f"{stem}.{lang}.gz" for stem in ("train", "val", "test_2016_flickr") for lang in ("en", "de")
+]
 
 
 def require_multi30k() -> pathlib.Path:

@@ -2,8 +2,9 @@ import os
 
 import pytest
 
-from records import read_examples
 from t2t_lite.problems import get_problem
+
+from records import read_examples
 
 CASES = 300
 

@@ -51,7 +51,8 @@ def test_tensorflow_only_parts_fail_clearly_on_another_backend(module):
 
 def test_tensorflow_only_helpers_fail_clearly_on_another_backend():
     script = (
-        "for statement in ('from t2t_lite.models import padded_cross_entropy', 'from t2t_lite import runs'):\n"
+        "for statement in ('from t2t_lite.models import padded_cross_entropy', 'from t2t_lite "
+        "import runs'):\n"
         "    try:\n"
         "        exec(statement)\n"
         "    except ImportError as error:\n"

@@ -30,7 +30,12 @@ def write_corpus(directory, sources, targets, suffix=".txt"):
 
 
 def parallel_flags(source, target):
-    return ["--problem=translate_parallel_text", f"--train_source={source}", f"--train_target={target}", "--approx_vocab_size=300"]
+    return [
+        "--problem=translate_parallel_text",
+        f"--train_source={source}",
+        f"--train_target={target}",
+        "--approx_vocab_size=300",
+    ]
 
 
 def assert_fails(result, *fragments):
@@ -42,7 +47,11 @@ def assert_fails(result, *fragments):
 
 def test_generates_then_skips_then_overwrites(tmp_path):
     data = tmp_path / "data"
-    args = ["--problem=algorithmic_reverse_binary40_test", f"--data_dir={data}", f"--tmp_dir={tmp_path}"]
+    args = [
+        "--problem=algorithmic_reverse_binary40_test",
+        f"--data_dir={data}",
+        f"--tmp_dir={tmp_path}",
+    ]
     first = run_binary("t2t-datagen", *args)
     assert first.returncode == 0, first.stderr
     assert f"is in {data}" in first.stdout
@@ -60,22 +69,41 @@ def test_generates_then_skips_then_overwrites(tmp_path):
 def test_registry_help_lists_problems_and_hparams_sets():
     result = run_binary("t2t-datagen", "--registry_help")
     assert result.returncode == 0, result.stderr
-    for name in ("algorithmic_reverse_binary40", "translate_ende_multi30k_rev", "translate_ende_wmt32k", "transformer_tiny"):
+    for name in (
+        "algorithmic_reverse_binary40",
+        "translate_ende_multi30k_rev",
+        "translate_ende_wmt32k",
+        "transformer_tiny",
+    ):
         assert name in result.stdout
 
 
 def test_unknown_problem_suggests_close_names(tmp_path):
     result = run_binary("t2t-datagen", "--problem=translate_ende_multi30", f"--data_dir={tmp_path}")
-    assert_fails(result, "unknown problem 'translate_ende_multi30'", "did you mean translate_ende_multi30k")
+    assert_fails(
+        result, "unknown problem 'translate_ende_multi30'", "did you mean translate_ende_multi30k"
+    )
 
 
 def test_missing_data_dir_names_the_flag():
-    assert_fails(run_binary("t2t-datagen", "--problem=algorithmic_reverse_binary40_test"), "--data_dir is required")
+    assert_fails(
+        run_binary("t2t-datagen", "--problem=algorithmic_reverse_binary40_test"),
+        "--data_dir is required",
+    )
 
 
 def test_missing_raw_files_without_network_name_file_and_url(tmp_path):
-    result = run_binary("t2t-datagen", "--problem=translate_ende_multi30k", f"--data_dir={tmp_path / 'd'}", f"--tmp_dir={tmp_path / 'raw'}")
-    assert_fails(result, f"missing file {tmp_path / 'raw' / 'train.en.gz'}", "https://github.com/multi30k/dataset/raw/master/data/task1/raw/train.en.gz")
+    result = run_binary(
+        "t2t-datagen",
+        "--problem=translate_ende_multi30k",
+        f"--data_dir={tmp_path / 'd'}",
+        f"--tmp_dir={tmp_path / 'raw'}",
+    )
+    assert_fails(
+        result,
+        f"missing file {tmp_path / 'raw' / 'train.en.gz'}",
+        "https://github.com/multi30k/dataset/raw/master/data/task1/raw/train.en.gz",
+    )
     assert not (tmp_path / "d" / "translate_ende_multi30k-train-00000-of-00010").exists()
 
 
@@ -83,13 +111,20 @@ def test_corrupt_gzip_names_the_file(tmp_path):
     raw = multi30k_copy(tmp_path / "raw")
     corrupt = raw / MULTI30K_FILES[1]
     corrupt.write_bytes(corrupt.read_bytes()[:5000])
-    result = run_binary("t2t-datagen", "--problem=translate_ende_multi30k", f"--data_dir={tmp_path / 'd'}", f"--tmp_dir={raw}")
+    result = run_binary(
+        "t2t-datagen",
+        "--problem=translate_ende_multi30k",
+        f"--data_dir={tmp_path / 'd'}",
+        f"--tmp_dir={raw}",
+    )
     assert_fails(result, f"{corrupt}: corrupt gzip file")
 
 
 def test_line_count_mismatch_gives_both_counts(tmp_path):
     source, target = write_corpus(tmp_path / "c", ["a b"] * 5, ["c d"] * 4, suffix=".txt.gz")
-    result = run_binary("t2t-datagen", *parallel_flags(source, target), f"--data_dir={tmp_path / 'd'}")
+    result = run_binary(
+        "t2t-datagen", *parallel_flags(source, target), f"--data_dir={tmp_path / 'd'}"
+    )
     assert_fails(result, f"{source} has 5 lines", f"{target} has 4")
 
 
@@ -99,7 +134,9 @@ def test_non_utf8_line_names_file_and_line(tmp_path):
         f.write(b"bad \xff byte\n")
     with open(target, "a") as f:
         f.write("schlecht\n")
-    result = run_binary("t2t-datagen", *parallel_flags(source, target), f"--data_dir={tmp_path / 'd'}")
+    result = run_binary(
+        "t2t-datagen", *parallel_flags(source, target), f"--data_dir={tmp_path / 'd'}"
+    )
     assert_fails(result, f"{source}:4: not valid UTF-8")
 
 
@@ -116,7 +153,12 @@ def test_parallel_text_drops_and_counts_empty_lines(tmp_path):
 
 
 def test_parallel_text_needs_both_sides(tmp_path):
-    result = run_binary("t2t-datagen", "--problem=translate_parallel_text", "--train_source=x.txt", f"--data_dir={tmp_path}")
+    result = run_binary(
+        "t2t-datagen",
+        "--problem=translate_parallel_text",
+        "--train_source=x.txt",
+        f"--data_dir={tmp_path}",
+    )
     assert_fails(result, "--train_source needs --train_target")
 
 
@@ -131,12 +173,26 @@ def test_usr_dir_registers_a_problem(tmp_path):
         "    train_size = 7\n"
     )
     data = tmp_path / "data"
-    result = run_binary("t2t-datagen", f"--t2t_usr_dir={package}", "--problem=my_tiny_reverse", f"--data_dir={data}")
+    result = run_binary(
+        "t2t-datagen", f"--t2t_usr_dir={package}", "--problem=my_tiny_reverse", f"--data_dir={data}"
+    )
     assert result.returncode == 0, result.stderr
     assert len(read_examples(str(data / "my_tiny_reverse-train-*"))) == 7
-    assert_fails(run_binary("t2t-datagen", f"--t2t_usr_dir={tmp_path / 'nope'}", "--registry_help"), "--t2t_usr_dir=")
+    assert_fails(
+        run_binary("t2t-datagen", f"--t2t_usr_dir={tmp_path / 'nope'}", "--registry_help"),
+        "--t2t_usr_dir=",
+    )
 
 
 def test_wmt_without_prepared_tfds_data_says_how_to_prepare(tmp_path):
-    result = run_binary("t2t-datagen", "--problem=translate_ende_wmt32k", f"--data_dir={tmp_path / 'd'}", f"--tmp_dir={tmp_path / 'raw'}")
-    assert_fails(result, "TFDS dataset wmt14_translate/de-en is not prepared", f"tfds build wmt14_translate/de-en --data_dir={tmp_path / 'raw'}")
+    result = run_binary(
+        "t2t-datagen",
+        "--problem=translate_ende_wmt32k",
+        f"--data_dir={tmp_path / 'd'}",
+        f"--tmp_dir={tmp_path / 'raw'}",
+    )
+    assert_fails(
+        result,
+        "TFDS dataset wmt14_translate/de-en is not prepared",
+        f"tfds build wmt14_translate/de-en --data_dir={tmp_path / 'raw'}",
+    )

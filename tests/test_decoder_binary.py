@@ -2,6 +2,7 @@
 
 import glob
 import os
+import pathlib
 import subprocess
 
 import numpy as np
@@ -24,7 +25,9 @@ def assert_fails(result, *fragments):
 
 def decoder(run, *args, **kwargs):
     data_dir, output_dir = run
-    return run_binary("t2t-decoder", f"--data_dir={data_dir}", f"--output_dir={output_dir}", *args, **kwargs)
+    return run_binary(
+        "t2t-decoder", f"--data_dir={data_dir}", f"--output_dir={output_dir}", *args, **kwargs
+    )
 
 
 ALIGNMENT_LINES = [
@@ -42,13 +45,15 @@ ALIGNMENT_LINES = [
 def test_decoding_a_file_keeps_one_output_line_per_input_line(text_run, tmp_path):
     source = tmp_path / "input.txt"
     source.write_bytes("\n".join(ALIGNMENT_LINES).encode("utf-8") + b"\n")
-    result = decoder(text_run, f"--decode_from_file={source}", "--decode_hparams=beam_size=2,extra_length=3")
+    result = decoder(
+        text_run, f"--decode_from_file={source}", "--decode_hparams=beam_size=2,extra_length=3"
+    )
     assert result.returncode == 0, result.stderr
     output = tmp_path / "input.txt.transformer.translate_parallel_text.beam2.alpha0.6.decodes"
     assert str(output) in result.stdout
     lines = output.read_bytes().decode("utf-8").split("\n")
     assert lines[-1] == "" and len(lines) - 1 == len(ALIGNMENT_LINES)
-    for given, produced in zip(ALIGNMENT_LINES, lines):
+    for given, produced in zip(ALIGNMENT_LINES, lines, strict=True):
         if not given.strip():
             assert produced == "", (given, produced)
     assert "input line 5 is longer than max_length=16" in result.stderr
@@ -60,8 +65,11 @@ def test_return_beams_puts_every_beam_on_the_input_line_under_xla(text_run, tmp_
     source.write_text("the dog\n\nthe cat sees\n", encoding="utf-8")
     target = tmp_path / "out.txt"
     result = decoder(
-        text_run, f"--decode_from_file={source}", f"--decode_to_file={target}",
-        "--decode_hparams=beam_size=3,return_beams=true,extra_length=2", "--xla",
+        text_run,
+        f"--decode_from_file={source}",
+        f"--decode_to_file={target}",
+        "--decode_hparams=beam_size=3,return_beams=true,extra_length=2",
+        "--xla",
     )
     assert result.returncode == 0, result.stderr
     lines = target.read_text(encoding="utf-8").split("\n")[:-1]
@@ -72,9 +80,18 @@ def test_return_beams_puts_every_beam_on_the_input_line_under_xla(text_run, tmp_
 def test_interactive_decoding_answers_each_stdin_line(reverse_run):
     data_dir, output_dir = reverse_run
     process = subprocess.run(
-        [str(SCRIPTS / "t2t-decoder"), f"--data_dir={data_dir}", f"--output_dir={output_dir}",
-         "--decode_interactive", "--decode_hparams=beam_size=1"],
-        input="0 1 1\n\n1 1 0 0 1\n", capture_output=True, text=True, env=binary_env(), timeout=300,
+        [
+            str(SCRIPTS / "t2t-decoder"),
+            f"--data_dir={data_dir}",
+            f"--output_dir={output_dir}",
+            "--decode_interactive",
+            "--decode_hparams=beam_size=1",
+        ],
+        input="0 1 1\n\n1 1 0 0 1\n",
+        capture_output=True,
+        text=True,
+        env=binary_env(),
+        timeout=300,
     )
     assert process.returncode == 0, process.stderr
     lines = process.stdout.split("\n")
@@ -84,15 +101,17 @@ def test_interactive_decoding_answers_each_stdin_line(reverse_run):
 
 def test_dev_split_decoding_writes_decodes_inputs_and_targets(reverse_run, tmp_path):
     base = tmp_path / "dev_out"
-    result = decoder(reverse_run, f"--decode_to_file={base}", "--decode_hparams=beam_size=2,num_samples=30")
+    result = decoder(
+        reverse_run, f"--decode_to_file={base}", "--decode_hparams=beam_size=2,num_samples=30"
+    )
     assert result.returncode == 0, result.stderr
     assert "Decoded 30 dev examples" in result.stdout
     for path in (base, f"{base}.inputs", f"{base}.targets"):
-        assert len(open(path, encoding="utf-8").read().split("\n")) == 31
+        assert len(pathlib.Path(path).read_text(encoding="utf-8").split("\n")) == 31
     # The summary counts exact decodes; recount them from the files.
-    outputs = open(base).read().split("\n")
-    targets = open(f"{base}.targets").read().split("\n")
-    exact = sum(o == t for o, t in zip(outputs[:30], targets[:30]))
+    outputs = pathlib.Path(base).read_text(encoding="utf-8").split("\n")
+    targets = pathlib.Path(f"{base}.targets").read_text(encoding="utf-8").split("\n")
+    exact = sum(o == t for o, t in zip(outputs[:30], targets[:30], strict=True))
     assert f": {exact} exact" in result.stdout
 
 
@@ -100,7 +119,9 @@ def test_a_run_of_another_problem_is_named(reverse_run):
     # Other bad decoder flags: tests/faults/test_bad_flags.py.
     before = directory_state(reverse_run[1])
     args = ["--problem=algorithmic_identity_binary40"]
-    assert_fails(decoder(reverse_run, *args), "--problem=algorithmic_identity_binary40", "trained on")
+    assert_fails(
+        decoder(reverse_run, *args), "--problem=algorithmic_identity_binary40", "trained on"
+    )
     assert directory_state(reverse_run[1]) == before
 
 
@@ -114,18 +135,40 @@ def test_a_line_the_vocabulary_cannot_encode_is_named(reverse_run, tmp_path):
 def test_invalid_utf8_input_names_the_line(reverse_run, tmp_path):
     source = tmp_path / "bad.txt"
     source.write_bytes(b"0 1\n1 0\n\xff\xfe\n")
-    assert_fails(decoder(reverse_run, f"--decode_from_file={source}"), f"--decode_from_file={source}", "line 3")
+    assert_fails(
+        decoder(reverse_run, f"--decode_from_file={source}"),
+        f"--decode_from_file={source}",
+        "line 3",
+    )
 
 
 # -- t2t-bleu -------------------------------------------------------------------------
 HYPOTHESES = ["The cat sat on the mat .", "A dog runs in the Park", "ein Haus", "völlig anders"]
-REFERENCES = ["The cat sat on a mat .", "a dog runs in the park", "ein kleines Haus", "völlig anders"]
+REFERENCES = [
+    "The cat sat on a mat .",
+    "a dog runs in the park",
+    "ein kleines Haus",
+    "völlig anders",
+]
 
 
 def sacrebleu_cli(reference, hypothesis, *extra):
     result = subprocess.run(
-        [str(SCRIPTS / "sacrebleu"), str(reference), "-i", str(hypothesis), "-m", "bleu", "-b", "-w", "2", *extra],
-        capture_output=True, text=True, check=True,
+        [
+            str(SCRIPTS / "sacrebleu"),
+            str(reference),
+            "-i",
+            str(hypothesis),
+            "-m",
+            "bleu",
+            "-b",
+            "-w",
+            "2",
+            *extra,
+        ],
+        capture_output=True,
+        text=True,
+        check=True,
     )
     return float(result.stdout.strip())
 
@@ -136,7 +179,11 @@ def test_bleu_matches_the_sacrebleu_command_line(tmp_path):
     ref.write_text("\n".join(REFERENCES) + "\n", encoding="utf-8")
     result = run_binary("t2t-bleu", f"--translation={hyp}", f"--reference={ref}")
     assert result.returncode == 0, result.stderr
-    scores = {line.split()[0]: float(line.split()[2]) for line in result.stdout.splitlines() if line.startswith("BLEU_")}
+    scores = {
+        line.split()[0]: float(line.split()[2])
+        for line in result.stdout.splitlines()
+        if line.startswith("BLEU_")
+    }
     assert scores["BLEU_cased"] == sacrebleu_cli(ref, hyp)
     assert scores["BLEU_uncased"] == sacrebleu_cli(ref, hyp, "-lc")
     assert scores["BLEU_uncased"] > scores["BLEU_cased"]
@@ -147,7 +194,9 @@ def test_bleu_with_mismatched_line_counts_gives_both_counts(tmp_path):
     hyp, ref = tmp_path / "hyp.txt", tmp_path / "ref.txt"
     hyp.write_text("a\nb\nc\n", encoding="utf-8")
     ref.write_text("a\nb\n", encoding="utf-8")
-    assert_fails(run_binary("t2t-bleu", f"--translation={hyp}", f"--reference={ref}"), "has 3 lines", "has 2")
+    assert_fails(
+        run_binary("t2t-bleu", f"--translation={hyp}", f"--reference={ref}"), "has 3 lines", "has 2"
+    )
 
 
 # -- t2t-avg-all ----------------------------------------------------------------------
@@ -162,17 +211,27 @@ def test_averaged_checkpoint_is_the_mean_of_the_last_n(reverse_run, tmp_path):
     originals = [model_weights(path) for path in inputs]
     assert set(averaged) == set(originals[0]) and len(averaged) > 10
     for name, value in averaged.items():
-        np.testing.assert_allclose(value, np.mean([w[name] for w in originals], axis=0), rtol=1e-6, atol=1e-7)
+        np.testing.assert_allclose(
+            value, np.mean([w[name] for w in originals], axis=0), rtol=1e-6, atol=1e-7
+        )
     assert not np.allclose(originals[0][name], originals[-1][name]), "inputs should differ"
     # The decoder loads the average like any run.
     source = tmp_path / "in.txt"
     source.write_text("0 1 1\n", encoding="utf-8")
-    decoded = decoder((data_dir, str(out)), f"--decode_from_file={source}", "--decode_hparams=beam_size=1")
+    decoded = decoder(
+        (data_dir, str(out)), f"--decode_from_file={source}", "--decode_hparams=beam_size=1"
+    )
     assert decoded.returncode == 0, decoded.stderr
 
 
 def test_avg_all_errors(reverse_run, tmp_path):
     _, run_dir = reverse_run
-    assert_fails(run_binary("t2t-avg-all", f"--model_dir={tmp_path}", f"--output_dir={tmp_path}/o"), "hparams.json")
-    assert_fails(run_binary("t2t-avg-all", f"--model_dir={run_dir}", f"--output_dir={run_dir}"), "--output_dir must differ")
+    assert_fails(
+        run_binary("t2t-avg-all", f"--model_dir={tmp_path}", f"--output_dir={tmp_path}/o"),
+        "hparams.json",
+    )
+    assert_fails(
+        run_binary("t2t-avg-all", f"--model_dir={run_dir}", f"--output_dir={run_dir}"),
+        "--output_dir must differ",
+    )
     assert not os.path.exists(tmp_path / "o")

@@ -42,7 +42,10 @@ def full_recompute_greedy(model, inputs, decode_length):
     pass, no cache) over every id so far, with the score from its log-softmax."""
     ids, score = [], 0.0
     for _ in range(decode_length):
-        features = {"inputs": tf.constant([inputs], tf.int32), "targets": tf.constant([ids + [0]], tf.int32)}
+        features = {
+            "inputs": tf.constant([inputs], tf.int32),
+            "targets": tf.constant([ids + [0]], tf.int32),
+        }
         log_probs = tf.nn.log_softmax(model(features, training=False)[0, -1]).numpy()
         token = int(np.argmax(log_probs))
         ids.append(token)
@@ -67,10 +70,12 @@ def test_cached_greedy_equals_full_recompute_row_by_row(model_and_inputs):
         expected, expected_score = full_recompute_greedy(model, sequence, decode_length)
         finished += expected[-1] == EOS
         assert decoding.cut_at_eos(ids[row]) == expected
-        assert not ids[row, len(expected):].any(), "ids after EOS are padding"
+        assert not ids[row, len(expected) :].any(), "ids after EOS are padding"
         assert scores[row] == pytest.approx(expected_score, abs=1e-4)
         alone, _ = decoding.decode_ids(
-            model, pad([sequence]), decoding.GreedySearch(extra_length=decode_length - len(sequence))
+            model,
+            pad([sequence]),
+            decoding.GreedySearch(extra_length=decode_length - len(sequence)),
         )
         assert decoding.cut_at_eos(alone.numpy()[0]) == expected
     assert finished >= len(inputs) // 2, "the trained model should end most outputs"
@@ -93,7 +98,9 @@ def test_beam_search_of_one_beam_is_greedy_or_an_ended_greedy_prefix(model_and_i
     the best EOS ending seen: greedy's own, or an earlier prefix + EOS scoring higher."""
     model, examples = model_and_inputs
     batch = pad([e[0] for e in examples])
-    greedy_ids, greedy_scores = decoding.decode_ids(model, batch, decoding.GreedySearch(extra_length=4))
+    greedy_ids, greedy_scores = decoding.decode_ids(
+        model, batch, decoding.GreedySearch(extra_length=4)
+    )
     encoder_output, bias = model.encode(tf.constant(batch), training=False)
     length = batch.shape[1] + 4
     step, state = decoding.cached_step_fn(model, encoder_output, bias, length)
@@ -104,7 +111,9 @@ def test_beam_search_of_one_beam_is_greedy_or_an_ended_greedy_prefix(model_and_i
         beam = decoding.cut_at_eos(beam_ids.numpy()[row, 0])
         if beam == greedy:
             same += 1
-            assert beam_scores.numpy()[row, 0] == pytest.approx(greedy_scores.numpy()[row], abs=1e-4)
+            assert beam_scores.numpy()[row, 0] == pytest.approx(
+                greedy_scores.numpy()[row], abs=1e-4
+            )
         else:
             assert beam[-1] == EOS and beam[:-1] == greedy[: len(beam) - 1], (beam, greedy)
             if greedy[-1] == EOS:
@@ -116,7 +125,9 @@ def test_beam_scores_are_length_penalised_log_probabilities(model_and_inputs):
     model, examples = model_and_inputs
     alpha = 0.6
     batch = pad([e[0] for e in examples[:3]])
-    ids, scores = decoding.decode_ids(model, batch, decoding.BeamSearch(3, alpha, return_beams=True, extra_length=3))
+    ids, scores = decoding.decode_ids(
+        model, batch, decoding.BeamSearch(3, alpha, return_beams=True, extra_length=3)
+    )
     for row in range(len(batch)):
         for beam in range(3):
             seq = decoding.cut_at_eos(ids.numpy()[row, beam])
@@ -132,7 +143,9 @@ def test_decoding_compiles_under_xla(model_and_inputs):
     model, examples = model_and_inputs
     batch = tf.constant(pad([e[0] for e in examples[:4]]))
     for strategy in (decoding.GreedySearch(extra_length=3), decoding.BeamSearch(3, extra_length=3)):
-        compiled = tf.function(lambda x: decoding.decode_ids(model, x, strategy), jit_compile=True)
+        compiled = tf.function(
+            lambda x, strategy=strategy: decoding.decode_ids(model, x, strategy), jit_compile=True
+        )
         plain_ids, plain_scores = decoding.decode_ids(model, batch, strategy)
         xla_ids, xla_scores = compiled(batch)
         np.testing.assert_allclose(xla_scores.numpy(), plain_scores.numpy(), atol=1e-3)
@@ -158,5 +171,13 @@ def test_bad_decode_hparams_name_the_entry(overrides, fragment):
 
 
 def test_decode_hparams_parse_t2t_form():
-    hp = decoding.decode_hparams("beam_size=4,alpha=0.6,extra_length=50,batch_size=32,return_beams=False")
-    assert (hp.beam_size, hp.alpha, hp.extra_length, hp.batch_size, hp.return_beams) == (4, 0.6, 50, 32, False)
+    hp = decoding.decode_hparams(
+        "beam_size=4,alpha=0.6,extra_length=50,batch_size=32,return_beams=False"
+    )
+    assert (hp.beam_size, hp.alpha, hp.extra_length, hp.batch_size, hp.return_beams) == (
+        4,
+        0.6,
+        50,
+        32,
+        False,
+    )

@@ -26,7 +26,14 @@ def test_dev_split_report_and_files(reverse_run, tmp_path):
     base = str(tmp_path / "dev.decodes")
 
     report = decoding.decode_dev_split(
-        problem, data_dir, vocabulary, decoding.IdDecoder(model, strategy), max_length, 16, base, samples
+        problem,
+        data_dir,
+        vocabulary,
+        decoding.IdDecoder(model, strategy),
+        max_length,
+        16,
+        base,
+        samples,
     )
 
     examples = list(problem.read_examples(data_dir))[:samples]
@@ -45,8 +52,11 @@ def test_dev_split_report_and_files(reverse_run, tmp_path):
     def symbols(ids):  # the algorithmic text form: symbol = id - 2, EOS dropped
         return " ".join(str(i - 2) for i in ids if i != EOS)
 
-    lines = {suffix: (tmp_path / f"dev.decodes{suffix}").read_text().splitlines() for suffix in ("", ".inputs", ".targets")}
+    lines = {
+        suffix: (tmp_path / f"dev.decodes{suffix}").read_text().splitlines()
+        for suffix in ("", ".inputs", ".targets")
+    }
     assert lines[".inputs"] == [symbols(i) for i, _ in examples]
     assert lines[".targets"] == [symbols(t) for _, t in examples]
     assert len(lines[""]) == samples
-    assert sum(a == b for a, b in zip(lines[""], lines[".targets"])) == exact
+    assert sum(a == b for a, b in zip(lines[""], lines[".targets"], strict=True)) == exact

@@ -11,9 +11,17 @@ import numpy as np
 import pytest
 import tensorflow as tf
 
-from binaries import SCRIPTS, binary_env
 from t2t_lite.problems import get_problem
-from training_runs import PROBLEM, checkpoint_step, event_tags, model_weights, run_trainer, trainer_args
+
+from binaries import SCRIPTS, binary_env
+from training_runs import (
+    PROBLEM,
+    checkpoint_step,
+    event_tags,
+    model_weights,
+    run_trainer,
+    trainer_args,
+)
 
 # Runs binaries or trains models in subprocesses: `make test-fast` leaves it out.
 pytestmark = pytest.mark.slow
@@ -65,7 +73,11 @@ print(json.dumps(results))
 
 def test_mirrored_step_equals_one_device_step_on_the_same_global_batch():
     result = subprocess.run(
-        [sys.executable, "-c", EQUIVALENCE_SCRIPT], capture_output=True, text=True, env=binary_env(), timeout=300
+        [sys.executable, "-c", EQUIVALENCE_SCRIPT],
+        capture_output=True,
+        text=True,
+        env=binary_env(),
+        timeout=300,
     )
     assert result.returncode == 0, result.stderr
     runs = json.loads(result.stdout.strip().splitlines()[-1])
@@ -76,7 +88,7 @@ def test_mirrored_step_equals_one_device_step_on_the_same_global_batch():
     assert one["tokens"] == mirrored["tokens"] == 4 * 7 - 4 + 3 * 5 - 3
     assert mirrored["loss_sum"] == pytest.approx(one["loss_sum"], rel=1e-4)
     largest_change = 0.0
-    for a, b, start in zip(one["weights"], mirrored["weights"], one["initial"]):
+    for a, b, start in zip(one["weights"], mirrored["weights"], one["initial"], strict=True):
         np.testing.assert_allclose(np.array(b), np.array(a), atol=1e-5)
         largest_change = max(largest_change, float(np.abs(np.array(a) - np.array(start)).max()))
     assert largest_change > 1e-3
@@ -91,7 +103,11 @@ def data_dir(tmp_path_factory):
 
 def test_mirrored_binary_on_two_cpu_devices(data_dir, tmp_path):
     result = run_trainer(
-        data_dir, tmp_path, "--distribution_strategy=mirrored", "--num_cpu_devices=2", "--train_steps=3"
+        data_dir,
+        tmp_path,
+        "--distribution_strategy=mirrored",
+        "--num_cpu_devices=2",
+        "--train_steps=3",
     )
     assert result.returncode == 0, result.stderr
     assert "mirrored strategy with 2 replica(s)" in result.stderr
@@ -121,13 +137,21 @@ def test_two_workers_train_together_and_only_the_chief_writes(data_dir, tmp_path
     for index in range(2):
         tf_config = {"cluster": {"worker": workers}, "task": {"type": "worker", "index": index}}
         args = trainer_args(
-            data_dir, tmp_path / f"worker{index}", "--distribution_strategy=multi_worker_mirrored",
-            "--train_steps=4", "--local_eval_frequency=2",
+            data_dir,
+            tmp_path / f"worker{index}",
+            "--distribution_strategy=multi_worker_mirrored",
+            "--train_steps=4",
+            "--local_eval_frequency=2",
         )
-        processes.append(subprocess.Popen(
-            [str(SCRIPTS / "t2t-trainer"), *args], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-            text=True, env=binary_env({"TF_CONFIG": json.dumps(tf_config)}),
-        ))
+        processes.append(
+            subprocess.Popen(
+                [str(SCRIPTS / "t2t-trainer"), *args],
+                stdout=subprocess.PIPE,
+                stderr=subprocess.PIPE,
+                text=True,
+                env=binary_env({"TF_CONFIG": json.dumps(tf_config)}),
+            )
+        )
     outputs = []
     try:
         for process in processes:
@@ -135,7 +159,7 @@ def test_two_workers_train_together_and_only_the_chief_writes(data_dir, tmp_path
     finally:
         for process in processes:
             process.kill()
-    for process, (_, stderr) in zip(processes, outputs):
+    for process, (_, stderr) in zip(processes, outputs, strict=True):
         assert process.returncode == 0, stderr
         assert "multi_worker_mirrored strategy with 2 replica(s)" in stderr
     chief_dir = tmp_path / "worker0"
@@ -152,7 +176,11 @@ def test_two_workers_train_together_and_only_the_chief_writes(data_dir, tmp_path
 @pytest.mark.parametrize("flags", [["--mixed_precision=mixed_bfloat16"], ["--xla"]])
 def test_mixed_bfloat16_and_xla_train_on_cpu(data_dir, tmp_path, flags):
     result = run_trainer(
-        data_dir, tmp_path, "--train_steps=3", "--schedule=train", *flags,
+        data_dir,
+        tmp_path,
+        "--train_steps=3",
+        "--schedule=train",
+        *flags,
         hparams="hidden_size=32,filter_size=64,num_heads=2,num_hidden_layers=1,batch_size=256,max_length=12",
     )
     assert result.returncode == 0, result.stderr

@@ -9,10 +9,11 @@ import sys
 
 import pytest
 import tensorflow as tf
+from test_decoder_binary import ALIGNMENT_LINES, assert_fails, decoder
+
+from t2t_lite import export
 
 from binaries import SCRIPTS, binary_env, run_binary
-from t2t_lite import export
-from test_decoder_binary import ALIGNMENT_LINES, assert_fails, decoder
 
 # Runs binaries or trains models in subprocesses: `make test-fast` leaves it out.
 pytestmark = pytest.mark.slow
@@ -24,7 +25,9 @@ import tensorflow_text  # noqa: F401  (registers the tokenizer ops, as TF Servin
 path, lines_file = sys.argv[1], sys.argv[2]
 lines = json.load(open(lines_file, encoding="utf-8"))
 serve = tf.saved_model.load(path).signatures["serving_default"]
-one_by_one = [serve(inputs=tf.constant([line]))["outputs"].numpy()[0].decode("utf-8") for line in lines]
+one_by_one = [
+    serve(inputs=tf.constant([line]))["outputs"].numpy()[0].decode("utf-8") for line in lines
+]
 batch = serve(inputs=tf.constant(lines))
 print(json.dumps({
     "one_by_one": one_by_one,
@@ -45,7 +48,10 @@ def serve_in_fresh_process(path, lines, tmp_path):
     lines_file.write_text(json.dumps(lines), encoding="utf-8")
     result = subprocess.run(
         [sys.executable, "-c", SERVE_SCRIPT, str(path), str(lines_file)],
-        capture_output=True, text=True, env=binary_env(), timeout=300,
+        capture_output=True,
+        text=True,
+        env=binary_env(),
+        timeout=300,
     )
     assert result.returncode == 0, result.stderr
     return json.loads(result.stdout.strip().splitlines()[-1])
@@ -67,7 +73,9 @@ def test_served_text_equals_the_decoder_in_a_fresh_process(text_run, text_export
     target = tmp_path / "out.txt"
     # Batches of one on both sides: the decode length depends on the batch's longest input.
     result = decoder(
-        text_run, f"--decode_from_file={source}", f"--decode_to_file={target}",
+        text_run,
+        f"--decode_from_file={source}",
+        f"--decode_to_file={target}",
         "--decode_hparams=beam_size=2,alpha=0.6,extra_length=3,batch_size=1",
     )
     assert result.returncode == 0, result.stderr
@@ -75,14 +83,14 @@ def test_served_text_equals_the_decoder_in_a_fresh_process(text_run, text_export
     assert served["one_by_one"] == decoded
     # One batch of mixed lengths: aligned, blank in -> blank out with score 0.
     assert len(served["batch"]) == len(lines)
-    for line, text, score in zip(lines, served["batch"], served["batch_scores"]):
+    for line, text, score in zip(lines, served["batch"], served["batch_scores"], strict=True):
         if not line.strip():
             assert text == "" and score == 0.0
 
 
 def tensor_info(block: str, key: str) -> tuple[str, str]:
     """`(dtype, shape)` of `key` (e.g. "inputs['inputs']") in saved_model_cli's text."""
-    info = block[block.index(key):]
+    info = block[block.index(key) :]
     field = lambda name: info.split(f"{name}: ")[1].split("\n")[0].strip()  # noqa: E731
     return field("dtype"), field("shape")
 
@@ -90,12 +98,19 @@ def tensor_info(block: str, key: str) -> tuple[str, str]:
 def test_saved_model_cli_lists_both_signatures(text_export):
     result = subprocess.run(
         [str(SCRIPTS / "saved_model_cli"), "show", "--all", "--dir", str(text_export)],
-        capture_output=True, text=True, env=binary_env(), timeout=300,
+        capture_output=True,
+        text=True,
+        env=binary_env(),
+        timeout=300,
     )
     assert result.returncode == 0, result.stderr
     out = result.stdout
-    default = out[out.index("signature_def['serving_default']"):]
-    example = out[out.index("signature_def['serialized_example']"):out.index("signature_def['serving_default']")]
+    default = out[out.index("signature_def['serving_default']") :]
+    example = out[
+        out.index("signature_def['serialized_example']") : out.index(
+            "signature_def['serving_default']"
+        )
+    ]
     assert tensor_info(default, "inputs['inputs']") == ("DT_STRING", "(-1)")
     assert tensor_info(default, "outputs['outputs']") == ("DT_STRING", "(-1)")
     assert tensor_info(default, "outputs['scores']") == ("DT_FLOAT", "(-1)")
@@ -125,7 +140,10 @@ print(json.dumps({"ops": sorted(ops), "core": sorted(core), "text": sorted(text)
 def test_every_op_is_core_tensorflow_or_tensorflow_text(text_export):
     result = subprocess.run(
         [sys.executable, "-c", OP_AUDIT_SCRIPT, str(text_export)],
-        capture_output=True, text=True, env=binary_env(), timeout=300,
+        capture_output=True,
+        text=True,
+        env=binary_env(),
+        timeout=300,
     )
     assert result.returncode == 0, result.stderr
     audit = json.loads(result.stdout.strip().splitlines()[-1])
@@ -140,7 +158,9 @@ def test_versions_count_up_and_never_overwrite(reverse_run, reverse_exports, tmp
     export_dir = tmp_path / "export"
     shutil.copytree(reverse_exports, export_dir)
     before = sorted(os.listdir(export_dir / "1"))
-    assert_fails(exporter(reverse_run, f"--export_dir={export_dir}", "--version=1"), f"{export_dir}/1 exists")
+    assert_fails(
+        exporter(reverse_run, f"--export_dir={export_dir}", "--version=1"), f"{export_dir}/1 exists"
+    )
     assert sorted(os.listdir(export_dir / "1")) == before
     assert sorted(os.listdir(export_dir)) == ["1", "2"]
 
@@ -167,14 +187,22 @@ def test_export_versioned_numbers_names_and_cleans_up(tmp_path):
 
 def test_return_beams_serves_a_beam_axis(reverse_run, tmp_path):
     export_dir = tmp_path / "export"
-    result = exporter(reverse_run, f"--export_dir={export_dir}", "--decode_hparams=beam_size=3,return_beams=true")
+    result = exporter(
+        reverse_run, f"--export_dir={export_dir}", "--decode_hparams=beam_size=3,return_beams=true"
+    )
     assert result.returncode == 0, result.stderr
     script = (
         "import sys, tensorflow as tf, tensorflow_text\n"
-        "out = tf.saved_model.load(sys.argv[1]).signatures['serving_default'](inputs=tf.constant(['0 1', '', '1 1 0']))\n"
+        "serve = tf.saved_model.load(sys.argv[1]).signatures['serving_default']\n"
+        "out = serve(inputs=tf.constant(['0 1', '', '1 1 0']))\n"
         "print(out['outputs'].shape, out['scores'].shape, out['outputs'].numpy()[1].tolist())\n"
     )
-    result = subprocess.run([sys.executable, "-c", script, str(export_dir / "1")], capture_output=True, text=True, env=binary_env())
+    result = subprocess.run(
+        [sys.executable, "-c", script, str(export_dir / "1")],
+        capture_output=True,
+        text=True,
+        env=binary_env(),
+    )
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip().splitlines()[-1] == "(3, 3) (3, 3) [b'', b'', b'']"
 
@@ -186,12 +214,20 @@ def test_serialized_example_signature_takes_t2t_examples(reverse_exports):
         "model = tf.saved_model.load(sys.argv[1])\n"
         "def example(ids):\n"
         "    feature = {'inputs': tf.train.Feature(int64_list=tf.train.Int64List(value=ids))}\n"
-        "    return tf.train.Example(features=tf.train.Features(feature=feature)).SerializeToString()\n"
-        "ids = model.signatures['serialized_example'](input=tf.constant([example([2, 3, 3, 1]), example([2, 3, 3])]))\n"
+        "    features = tf.train.Features(feature=feature)\n"
+        "    return tf.train.Example(features=features).SerializeToString()\n"
+        "ids = model.signatures['serialized_example'](input=tf.constant([example([2, 3, 3, 1]), "
+        "example([2, 3, 3])]))\n"
         "text = model.signatures['serving_default'](inputs=tf.constant(['0 1 1']))\n"
-        "print(ids['outputs'].numpy().tolist()[0] == ids['outputs'].numpy().tolist()[1], ids['scores'].numpy()[0], text['scores'].numpy()[0])\n"
+        "print(ids['outputs'].numpy().tolist()[0] == ids['outputs'].numpy().tolist()[1], "
+        "ids['scores'].numpy()[0], text['scores'].numpy()[0])\n"
     )
-    result = subprocess.run([sys.executable, "-c", script, str(export_dir / "1")], capture_output=True, text=True, env=binary_env())
+    result = subprocess.run(
+        [sys.executable, "-c", script, str(export_dir / "1")],
+        capture_output=True,
+        text=True,
+        env=binary_env(),
+    )
     assert result.returncode == 0, result.stderr
     same, example_score, text_score = result.stdout.strip().splitlines()[-1].split()
     # With or without the trailing EOS, and as the same input given as text.

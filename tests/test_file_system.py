@@ -24,7 +24,10 @@ from t2t_lite.utils import file_system as fs
 from t2t_lite.utils.text_lines import read_lines, write_lines_atomically
 
 ROOT = pathlib.Path(__file__).resolve().parents[1]
-PAIRS = [("a red dog runs", "ein roter hund rennt"), ("the blue cat sleeps", "die blaue katze schläft")] * 40
+PAIRS = [
+    ("a red dog runs", "ein roter hund rennt"),
+    ("the blue cat sleeps", "die blaue katze schläft"),
+] * 40
 
 
 @pytest.fixture
@@ -43,7 +46,10 @@ def write_gzip(path: str, lines: list[str]) -> str:
 def test_pipeline_runs_with_every_path_on_ram(ram):
     raw, data_dir, run_dir = f"{ram}/raw", f"{ram}/data", f"{ram}/run"
     corpus = {
-        split: tuple(write_gzip(f"{raw}/{split}.{side}.gz", [pair[i] for pair in PAIRS]) for i, side in enumerate("st"))
+        split: tuple(
+            write_gzip(f"{raw}/{split}.{side}.gz", [pair[i] for pair in PAIRS])
+            for i, side in enumerate("st")
+        )
         for split in ("train", "dev")
     }
     problem = get_problem("translate_parallel_text", corpus=corpus, approx_vocab_size=300)
@@ -54,13 +60,21 @@ def test_pipeline_runs_with_every_path_on_ram(ram):
     hparams_set = "transformer_tiny"
     vocab = problem.feature_vocabulary(data_dir)
     hparams = runs.with_problem_hparams(
-        get_hparams(hparams_set, "hidden_size=16,filter_size=32,num_heads=2,num_hidden_layers=1,batch_size=256"),
-        problem.name, vocab["inputs"].vocab_size, vocab["targets"].vocab_size, hparams_set,
+        get_hparams(
+            hparams_set,
+            "hidden_size=16,filter_size=32,num_heads=2,num_hidden_layers=1,batch_size=256",
+        ),
+        problem.name,
+        vocab["inputs"].vocab_size,
+        vocab["targets"].vocab_size,
+        hparams_set,
     )
     assert not runs.check_output_dir(run_dir, hparams)
     runs.write_run_files(run_dir, hparams, "--hparams_set=transformer_tiny\n")
     options = training.TrainerOptions(local_eval_frequency=2, eval_steps=1, log_step_count_steps=2)
-    trainer = training.Trainer(problem, hparams, data_dir, run_dir, tf.distribute.get_strategy(), options)
+    trainer = training.Trainer(
+        problem, hparams, data_dir, run_dir, tf.distribute.get_strategy(), options
+    )
     assert trainer.train(4, evaluate=True) == "done"
     trainer.close()
     assert fs.glob(f"{run_dir}/train/events.*") and fs.glob(f"{run_dir}/eval/events.*")
@@ -70,7 +84,11 @@ def test_pipeline_runs_with_every_path_on_ram(ram):
     assert [p.rsplit("/", 1)[-1] for p in averaged] == ["ckpt-2", "ckpt-4"]
     # tf.train.load_variable would take ram://.../ckpt-2 for a directory (see above).
     first, second, mean = (tf.compat.v1.train.NewCheckpointReader(p) for p in (*averaged, path))
-    names = [name for name in first.get_variable_to_shape_map() if name.startswith("model/") and "OBJECT" not in name]
+    names = [
+        name
+        for name in first.get_variable_to_shape_map()
+        if name.startswith("model/") and "OBJECT" not in name
+    ]
     assert names
     for name in names:
         want = (first.get_tensor(name) + second.get_tensor(name)) / 2
@@ -82,14 +100,21 @@ def test_pipeline_runs_with_every_path_on_ram(ram):
     fs.write_atomically(source, "a red dog\n\nthe cat\n")
     lines = read_lines(source)
     outputs = decoding.translate_lines(
-        decoding.IdDecoder(run.model, decoding.strategy_from_decode_hparams(decode_hp)), lines, run.vocabulary["inputs"], run.vocabulary["targets"],
-        run.hparams.max_length, 8,
+        decoding.IdDecoder(run.model, decoding.strategy_from_decode_hparams(decode_hp)),
+        lines,
+        run.vocabulary["inputs"],
+        run.vocabulary["targets"],
+        run.hparams.max_length,
+        8,
     )
     write_lines_atomically(f"{ram}/out/decodes.txt", outputs)
     assert read_lines(f"{ram}/out/decodes.txt") == outputs and outputs[1] == ""
 
     module = export.TranslationModule(
-        run.model, run.vocabulary["inputs"], run.vocabulary["targets"], max_length=run.hparams.max_length,
+        run.model,
+        run.vocabulary["inputs"],
+        run.vocabulary["targets"],
+        max_length=run.hparams.max_length,
         strategy=decoding.BeamSearch(beam_size=2, extra_length=3),
     )
     export_dir = f"{ram}/export"
@@ -103,21 +128,34 @@ def test_pipeline_runs_with_every_path_on_ram(ram):
 
 def test_atomic_output_leaves_nothing_when_the_write_fails(ram):
     fs.write_atomically(f"{ram}/keep.txt", "old\n")
-    with pytest.raises(RuntimeError):
-        with fs.atomic_output(f"{ram}/keep.txt") as tmp_path:
-            with fs.GFile(tmp_path, "w") as f:
-                f.write("half")
-            raise RuntimeError("killed mid-write")
+    with pytest.raises(RuntimeError), fs.atomic_output(f"{ram}/keep.txt") as tmp_path:
+        with fs.GFile(tmp_path, "w") as f:
+            f.write("half")
+        raise RuntimeError("killed mid-write")
     assert fs.listdir(ram) == ["keep.txt"] and fs.read_text(f"{ram}/keep.txt") == "old\n"
 
 
 # Calls that reach a path without tf.io.gfile; `usr_dir.py` imports Python code, which
 # only works from a local directory.
 FORBIDDEN = {
-    ("os", "rename"), ("os", "replace"), ("os", "remove"), ("os", "unlink"), ("os", "makedirs"),
-    ("os", "mkdir"), ("os", "listdir"), ("os", "scandir"), ("os", "walk"), ("os", "stat"),
-    ("path", "exists"), ("path", "isdir"), ("path", "isfile"), ("path", "getsize"),
-    ("gzip", "open"), ("shutil", "*"), ("io", "open"), ("pathlib", "*"),
+    ("os", "rename"),
+    ("os", "replace"),
+    ("os", "remove"),
+    ("os", "unlink"),
+    ("os", "makedirs"),
+    ("os", "mkdir"),
+    ("os", "listdir"),
+    ("os", "scandir"),
+    ("os", "walk"),
+    ("os", "stat"),
+    ("path", "exists"),
+    ("path", "isdir"),
+    ("path", "isfile"),
+    ("path", "getsize"),
+    ("gzip", "open"),
+    ("shutil", "*"),
+    ("io", "open"),
+    ("pathlib", "*"),
 }
 ALLOWED_FILES = {"t2t_lite/utils/file_system.py", "t2t_lite/utils/usr_dir.py"}
 
@@ -129,19 +167,35 @@ def forbidden_calls(source: str) -> list[str]:
             function = node.func
             if isinstance(function, ast.Name) and function.id == "open":
                 found.append(f"line {node.lineno}: open()")
-            elif isinstance(function, ast.Attribute) and isinstance(function.value, (ast.Name, ast.Attribute)):
-                owner = function.value.id if isinstance(function.value, ast.Name) else function.value.attr
+            elif isinstance(function, ast.Attribute) and isinstance(
+                function.value, (ast.Name, ast.Attribute)
+            ):
+                owner = (
+                    function.value.id
+                    if isinstance(function.value, ast.Name)
+                    else function.value.attr
+                )
                 if (owner, function.attr) in FORBIDDEN or (owner, "*") in FORBIDDEN:
                     found.append(f"line {node.lineno}: {owner}.{function.attr}()")
         elif isinstance(node, (ast.Import, ast.ImportFrom)):
-            names = [node.module] if isinstance(node, ast.ImportFrom) else [alias.name for alias in node.names]
-            found += [f"line {node.lineno}: import {name}" for name in names if name in ("shutil", "pathlib")]
+            names = (
+                [node.module]
+                if isinstance(node, ast.ImportFrom)
+                else [alias.name for alias in node.names]
+            )
+            found += [
+                f"line {node.lineno}: import {name}"
+                for name in names
+                if name in ("shutil", "pathlib")
+            ]
     return found
 
 
 def test_forbidden_calls_are_found():
     assert forbidden_calls("import os\nos.replace(a, b)\nopen(p)\nos.path.exists(p)\n") == [
-        "line 2: os.replace()", "line 3: open()", "line 4: path.exists()",
+        "line 2: os.replace()",
+        "line 3: open()",
+        "line 4: path.exists()",
     ]
 
 

@@ -11,7 +11,15 @@ import pytest
 from binaries import binary_env, run_binary
 
 BIN = pathlib.Path(__file__).resolve().parents[1] / "bin"
-BINARIES = ["t2t-datagen", "t2t-trainer", "t2t-decoder", "t2t-exporter", "t2t-bleu", "t2t-avg-all", "t2t-query-export"]
+BINARIES = [
+    "t2t-datagen",
+    "t2t-trainer",
+    "t2t-decoder",
+    "t2t-exporter",
+    "t2t-bleu",
+    "t2t-avg-all",
+    "t2t-query-export",
+]
 
 
 def defined_flags(binary: str) -> dict[str, str]:
@@ -38,7 +46,10 @@ def test_help_lists_the_binarys_own_flags_with_their_help(binary):
     flags = defined_flags(binary)
     assert flags
     for name, text in flags.items():
-        assert f"--{name}" in result.stdout or f"--[no]{name}" in result.stdout, (name, result.stdout)
+        assert f"--{name}" in result.stdout or f"--[no]{name}" in result.stdout, (
+            name,
+            result.stdout,
+        )
         assert " ".join(text.split()[:4]) in " ".join(result.stdout.split()), (name, text)
     assert result.stdout.startswith(binary + ":"), result.stdout[:200]  # the module's docstring
     assert "--helpfull" in result.stdout
@@ -64,5 +75,7 @@ def test_help_does_not_load_tensorflow(binary):
         "    pass\n"
         "print('TF LOADED' if 'tensorflow' in sys.modules else 'TF NOT LOADED', file=sys.stderr)\n"
     )
-    result = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, env=binary_env(), timeout=60)
+    result = subprocess.run(
+        [sys.executable, "-c", probe], capture_output=True, text=True, env=binary_env(), timeout=60
+    )
     assert "TF NOT LOADED" in result.stderr, result.stderr

@@ -26,8 +26,12 @@ SIZES = {
     "transformer_small": dict(hidden_size=256, filter_size=1024, num_heads=4, num_hidden_layers=2),
     "transformer_base": dict(hidden_size=512, filter_size=2048, num_heads=8, num_hidden_layers=6),
     "transformer_big": dict(
-        hidden_size=1024, filter_size=4096, num_heads=16, num_hidden_layers=6,
-        layer_prepostprocess_dropout=0.3, batch_size=2048,
+        hidden_size=1024,
+        filter_size=4096,
+        num_heads=16,
+        num_hidden_layers=6,
+        layer_prepostprocess_dropout=0.3,
+        batch_size=2048,
     ),
 }
 
@@ -49,11 +53,14 @@ def test_sets_are_listed_and_fresh_copies():
 def test_overrides_in_t2t_string_form():
     hparams = get_hparams(
         "transformer_tiny",
-        "hidden_size=64, num_heads=2,label_smoothing=0.0,shared_embedding=true,learning_rate_constant=1,initializer=normal_unit_scaling",
+        "hidden_size=64, "
+        "num_heads=2,label_smoothing=0.0,shared_embedding=true,learning_rate_constant=1,initializer=normal_unit_scaling",
     )
     assert hparams.hidden_size == 64 and hparams.num_heads == 2
     assert hparams.label_smoothing == 0.0 and hparams.shared_embedding is True
-    assert hparams.learning_rate_constant == 1.0 and isinstance(hparams.learning_rate_constant, float)
+    assert hparams.learning_rate_constant == 1.0 and isinstance(
+        hparams.learning_rate_constant, float
+    )
     assert hparams.initializer == "normal_unit_scaling"
 
 
@@ -74,7 +81,9 @@ def test_bad_overrides_name_the_entry(overrides, message):
 
 
 def test_unknown_set_suggests_close_names():
-    with pytest.raises(HParamsError, match="unknown hparams set 'transformer_tyni'.*transformer_tiny"):
+    with pytest.raises(
+        HParamsError, match="unknown hparams set 'transformer_tyni'.*transformer_tiny"
+    ):
         get_hparams("transformer_tyni")
 
 

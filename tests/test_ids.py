@@ -22,12 +22,23 @@ def test_no_other_module_defines_a_reserved_id():
         for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
             if isinstance(node, ast.Assign):
                 names = [t.id for t in node.targets if isinstance(t, ast.Name)]
-                offenders += [f"{path.relative_to(PACKAGE)}:{node.lineno} {n}" for n in names if n in ("PAD_ID", "EOS_ID")]
+                offenders += [
+                    f"{path.relative_to(PACKAGE)}:{node.lineno} {n}"
+                    for n in names
+                    if n in ("PAD_ID", "EOS_ID", "NUM_RESERVED_IDS")
+                ]
             if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
                 arguments = node.args.args + node.args.kwonlyargs
-                defaults = [None] * (len(node.args.args) - len(node.args.defaults)) + node.args.defaults
+                defaults = [None] * (
+                    len(node.args.args) - len(node.args.defaults)
+                ) + node.args.defaults
                 defaults += node.args.kw_defaults
-                for argument, default in zip(arguments, defaults):
+                for argument, default in zip(arguments, defaults, strict=True):
                     if argument.arg in ("pad_id", "eos_id") and isinstance(default, ast.Constant):
-                        offenders.append(f"{path.relative_to(PACKAGE)}:{node.lineno} {argument.arg}={default.value}")
-    assert not offenders, "define or default reserved ids through t2t_lite.ids: " + ", ".join(offenders)
+                        offenders.append(
+                            f"{path.relative_to(PACKAGE)}:{node.lineno} "
+                            f"{argument.arg}={default.value}"
+                        )
+    assert not offenders, "define or default reserved ids through t2t_lite.ids: " + ", ".join(
+        offenders
+    )

@@ -16,6 +16,8 @@ def test_python_and_graph_fit_inputs_alike(length, max_length):
     want = (ids if len(ids) + 1 <= limit else ids[: limit - 1]) + [EOS_ID]
     got, cut = decoding.terminate(ids, max_length)
     assert (got, cut) == (want, len(ids) + 1 > limit)
-    graph = decoding.tf_terminate(tf.ragged.constant([ids, [7]], dtype=tf.int64, ragged_rank=1), max_length)
+    graph = decoding.tf_terminate(
+        tf.ragged.constant([ids, [7]], dtype=tf.int64, ragged_rank=1), max_length
+    )
     assert graph.dtype == tf.int32
     assert graph.numpy()[0].tolist() == want + [0] * (graph.shape[1] - len(want))

@@ -3,28 +3,57 @@ from collections import Counter
 import pytest
 import tensorflow as tf
 
-from records import read_examples
 from t2t_lite.errors import DataError
 from t2t_lite.hparams import get_hparams
 from t2t_lite.problems import bucket_batch_sizes, bucket_boundaries, get_problem, make_dataset
 
+from records import read_examples
+
 # T2T's boundaries for max_length=256, worked out by hand from its rule.
 T2T_BOUNDARIES_256 = list(range(8, 21)) + [
-    22, 24, 26, 28, 30, 33, 36, 39, 42, 46, 50, 55, 60, 66, 72, 79, 86, 94, 103, 113, 124,
-    136, 149, 163, 179, 196, 215, 236,
+    22,
+    24,
+    26,
+    28,
+    30,
+    33,
+    36,
+    39,
+    42,
+    46,
+    50,
+    55,
+    60,
+    66,
+    72,
+    79,
+    86,
+    94,
+    103,
+    113,
+    124,
+    136,
+    149,
+    163,
+    179,
+    196,
+    215,
+    236,
 ]
 
 
 @pytest.fixture(scope="module")
 def data_dir(tmp_path_factory):
     directory = tmp_path_factory.mktemp("data")
-    get_problem("algorithmic_reverse_binary40").generate_data(str(directory), str(directory), seed=1, max_cases=3000)
+    get_problem("algorithmic_reverse_binary40").generate_data(
+        str(directory), str(directory), seed=1, max_cases=3000
+    )
     return directory
 
 
 def rows(batch):
     """Unpadded examples of a batch (ids are never 0 inside an example)."""
-    for inputs, targets in zip(batch["inputs"].numpy(), batch["targets"].numpy()):
+    for inputs, targets in zip(batch["inputs"].numpy(), batch["targets"].numpy(), strict=True):
         yield tuple(int(i) for i in inputs if i), tuple(int(t) for t in targets if t)
 
 
@@ -36,7 +65,9 @@ def test_t2t_bucket_boundaries_and_sizes():
 
 
 def test_training_batches_stay_within_the_token_budget(data_dir):
-    dataset = make_dataset(str(data_dir / "*-train-*"), training=True, batch_size=300, max_length=30, seed=3)
+    dataset = make_dataset(
+        str(data_dir / "*-train-*"), training=True, batch_size=300, max_length=30, seed=3
+    )
     seen = 0
     for batch in dataset.take(60):
         inputs, targets = batch["inputs"], batch["targets"]
@@ -60,7 +91,9 @@ def test_eval_reads_every_example_once_and_keeps_long_ones(data_dir):
 def test_reverse_swaps_inputs_and_targets(data_dir):
     pattern = str(data_dir / "*-dev-*")
     forward = Counter(r for b in make_dataset(pattern, False, 512, 64) for r in rows(b))
-    backward = Counter(r for b in make_dataset(pattern, False, 512, 64, reverse=True) for r in rows(b))
+    backward = Counter(
+        r for b in make_dataset(pattern, False, 512, 64, reverse=True) for r in rows(b)
+    )
     assert backward == Counter((t, i) for i, t in forward.elements())
 
 

@@ -26,7 +26,9 @@ def test_values_and_gradients_equal_numpy(shape, transpose):
     np.testing.assert_allclose(grad_x.numpy(), upstream @ w.T, rtol=1e-5, atol=1e-5)
     flat_x, flat_up = x.reshape(-1, 8), upstream.reshape(-1, 6)
     expected_w_grad = flat_x.T @ flat_up
-    np.testing.assert_allclose(grad_k.numpy(), expected_w_grad.T if transpose else expected_w_grad, rtol=1e-4, atol=1e-4)
+    np.testing.assert_allclose(
+        grad_k.numpy(), expected_w_grad.T if transpose else expected_w_grad, rtol=1e-4, atol=1e-4
+    )
 
 
 def test_static_shape_kept_and_dynamic_batch_allowed():
@@ -44,5 +46,9 @@ def test_static_shape_kept_and_dynamic_batch_allowed():
 def test_same_result_under_xla():
     x = tf.constant(rng.normal(size=(3, 5, 8)).astype(np.float32))
     kernel = tf.constant(rng.normal(size=(10, 8)).astype(np.float32))
-    compiled = tf.function(lambda a, b: last_axis_matmul(a, b, transpose_kernel=True), jit_compile=True)
-    np.testing.assert_allclose(compiled(x, kernel).numpy(), np.einsum("btd,vd->btv", x, kernel), rtol=1e-5, atol=1e-5)
+    compiled = tf.function(
+        lambda a, b: last_axis_matmul(a, b, transpose_kernel=True), jit_compile=True
+    )
+    np.testing.assert_allclose(
+        compiled(x, kernel).numpy(), np.einsum("btd,vd->btv", x, kernel), rtol=1e-5, atol=1e-5
+    )

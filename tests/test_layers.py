@@ -5,6 +5,7 @@ import tensorflow as tf
 
 from t2t_lite.layers import (
     AddTimingSignal,
+    AttentionSpec,
     DecoderLayer,
     EncoderLayer,
     FeedForward,
@@ -12,7 +13,6 @@ from t2t_lite.layers import (
     TokenEmbedding,
     TransformerDecoder,
     TransformerEncoder,
-    AttentionSpec,
     padding_bias,
 )
 
@@ -65,7 +65,10 @@ def test_encoder_layer_is_pre_norm_residual():
 
     h = x + numpy_attention(
         numpy_layer_norm(x, n1.gamma.numpy(), n1.beta.numpy()),
-        attn.qkv_kernel.numpy(), attn.output_kernel.numpy(), 2, bias,
+        attn.qkv_kernel.numpy(),
+        attn.output_kernel.numpy(),
+        2,
+        bias,
     )
     y = numpy_layer_norm(h, n2.gamma.numpy(), n2.beta.numpy())
     y = np.maximum(y @ ffn.filter_dense.kernel.numpy() + ffn.filter_dense.bias.numpy(), 0)
@@ -81,7 +84,7 @@ def test_stacks_end_with_layer_norm_epsilon_1e6():
     np.testing.assert_allclose(out.mean(-1), 0.0, atol=1e-5)
     np.testing.assert_allclose(out.var(-1), 1.0, atol=1e-3)
     assert encoder.output_norm.epsilon == 1e-6
-    assert all(l.self_attention_norm.epsilon == 1e-6 for l in encoder.layers)
+    assert all(layer.self_attention_norm.epsilon == 1e-6 for layer in encoder.layers)
 
 
 def test_decoder_cache_step_by_step_equals_full_sequence():
@@ -97,7 +100,11 @@ def test_decoder_cache_step_by_step_equals_full_sequence():
     outputs = []
     for i in range(length):
         out, cache = decoder(
-            x[:, i : i + 1], memory_bias=memory_bias, cache=cache, memory_cache=memory_cache, decode_index=i
+            x[:, i : i + 1],
+            memory_bias=memory_bias,
+            cache=cache,
+            memory_cache=memory_cache,
+            decode_index=i,
         )
         outputs.append(out.numpy())
     np.testing.assert_allclose(np.concatenate(outputs, 1), full, atol=1e-5)

@@ -39,8 +39,14 @@ def test_cosdecay_matches_t2t_formula(step):
         "learning_rate_warmup_steps=100,learning_rate_decay_steps=1200",
     )
     # T2T: 1 while step <= warmup, then 0.5 * (1 + cos(pi * step / decay_steps)).
-    want = 0.003 * min(1.0, step / 100) * (1.0 if step <= 100 else 0.5 * (1 + np.cos(np.pi * step / 1200)))
-    assert float(T2TLearningRateSchedule.from_hparams(hparams)(step)) == pytest.approx(want, rel=1e-5, abs=1e-8)  # float32 cos near pi
+    want = (
+        0.003
+        * min(1.0, step / 100)
+        * (1.0 if step <= 100 else 0.5 * (1 + np.cos(np.pi * step / 1200)))
+    )
+    assert float(T2TLearningRateSchedule.from_hparams(hparams)(step)) == pytest.approx(
+        want, rel=1e-5, abs=1e-8
+    )  # float32 cos near pi
 
 
 def test_unknown_factor_is_named():
@@ -50,7 +56,9 @@ def test_unknown_factor_is_named():
 
 def test_schedule_serializes():
     schedule = T2TLearningRateSchedule("constant*linear_warmup*rsqrt_decay", 0.5, 10, 64)
-    restored = keras.optimizers.schedules.deserialize(keras.optimizers.schedules.serialize(schedule))
+    restored = keras.optimizers.schedules.deserialize(
+        keras.optimizers.schedules.serialize(schedule)
+    )
     assert isinstance(restored, T2TLearningRateSchedule)
     assert float(restored(25)) == pytest.approx(float(schedule(25)))
 

@@ -23,7 +23,9 @@ def test_matches_kl_divergence_reference(smoothing):
     labels = rng.integers(0, 9, size=(3, 5))
     logits = rng.normal(size=(3, 5, 9)) * 3
     got = smoothed_cross_entropy(tf.constant(labels), tf.constant(logits, tf.float32), smoothing)
-    np.testing.assert_allclose(got.numpy(), numpy_kl_to_smoothed_targets(labels, logits, smoothing), rtol=1e-4, atol=1e-5)
+    np.testing.assert_allclose(
+        got.numpy(), numpy_kl_to_smoothed_targets(labels, logits, smoothing), rtol=1e-4, atol=1e-5
+    )
 
 
 def test_perfect_prediction_scores_zero():
@@ -31,7 +33,9 @@ def test_perfect_prediction_scores_zero():
     vocab, smoothing = 6, 0.1
     target = np.full((1, 3, vocab), smoothing / (vocab - 1))
     np.put_along_axis(target, labels[..., None], 1 - smoothing, axis=-1)
-    loss = smoothed_cross_entropy(tf.constant(labels), tf.constant(np.log(target), tf.float32), smoothing)
+    loss = smoothed_cross_entropy(
+        tf.constant(labels), tf.constant(np.log(target), tf.float32), smoothing
+    )
     np.testing.assert_allclose(loss.numpy(), 0.0, atol=1e-5)
 
 

@@ -12,7 +12,11 @@ def numpy_reference(targets, logits):
     log_probs = logits - np.log(np.exp(logits).sum(-1, keepdims=True))
     nll = -np.take_along_axis(log_probs, targets[..., None], -1)[..., 0]
     rows = mask.any(1)
-    sequence_ok = [(predictions[i][mask[i]] == targets[i][mask[i]]).all() for i in range(len(targets)) if rows[i]]
+    sequence_ok = [
+        (predictions[i][mask[i]] == targets[i][mask[i]]).all()
+        for i in range(len(targets))
+        if rows[i]
+    ]
     return {
         "accuracy": (predictions == targets)[mask].mean(),
         "accuracy_per_sequence": np.mean(sequence_ok),
@@ -25,7 +29,7 @@ def test_metrics_match_numpy_over_two_batches():
     batches = []
     for rows, length in ((5, 7), (4, 3)):
         targets = rng.integers(1, 6, size=(rows, length))
-        targets[0, 4 % length:] = 0
+        targets[0, 4 % length :] = 0
         logits = rng.normal(size=(rows, length, 6)).astype(np.float32)
         # Make two sequences fully right, so per-sequence accuracy is not trivially 0.
         for row in (1, 2):

@@ -4,11 +4,12 @@ import os
 
 import pytest
 
+from t2t_lite.hparams import get_hparams
+from t2t_lite.problems import get_problem
+
 from binaries import run_binary
 from records import read_examples
 from shared_data import require_multi30k
-from t2t_lite.hparams import get_hparams
-from t2t_lite.problems import get_problem
 
 # Runs binaries or trains models in subprocesses: `make test-fast` leaves it out.
 pytestmark = pytest.mark.slow
@@ -62,18 +63,28 @@ def test_dev_set_round_trips_through_the_vocabulary(generated):
 def test_stored_ids_decode_to_the_raw_pairs(generated):
     problem, data_dir, raw = generated
     vocab = problem.vocabulary(str(data_dir))["inputs"]
-    want = set(zip(raw_lines(raw, "test_2016_flickr.en.gz"), raw_lines(raw, "test_2016_flickr.de.gz")))
+    want = set(
+        zip(
+            raw_lines(raw, "test_2016_flickr.en.gz"),
+            raw_lines(raw, "test_2016_flickr.de.gz"),
+            strict=True,
+        )
+    )
     examples = read_examples(str(data_dir / "translate_ende_multi30k-test-*"))
     sources = vocab.decode_batch([i for i, _ in examples])
     targets = vocab.decode_batch([t for _, t in examples])
-    assert set(zip(sources, targets)) == want
+    assert set(zip(sources, targets, strict=True)) == want
 
 
 def test_reverse_problem_reads_german_as_inputs(generated):
     _, data_dir, _ = generated
     hparams = get_hparams("transformer_tiny", "batch_size=2048")
-    forward = get_problem("translate_ende_multi30k").dataset("eval", str(data_dir), hparams, split="test")
-    backward = get_problem("translate_ende_multi30k_rev").dataset("eval", str(data_dir), hparams, split="test")
+    forward = get_problem("translate_ende_multi30k").dataset(
+        "eval", str(data_dir), hparams, split="test"
+    )
+    backward = get_problem("translate_ende_multi30k_rev").dataset(
+        "eval", str(data_dir), hparams, split="test"
+    )
     a, b = next(iter(forward)), next(iter(backward))
     assert (a["inputs"].numpy() == b["targets"].numpy()).all()
     assert (a["targets"].numpy() == b["inputs"].numpy()).all()
@@ -81,8 +92,14 @@ def test_reverse_problem_reads_german_as_inputs(generated):
 
 def test_reverse_problem_is_named_apart_but_shares_the_files(generated):
     _, data_dir, _ = generated
-    forward, backward = get_problem("translate_ende_multi30k"), get_problem("translate_ende_multi30k_rev")
-    assert (forward.name, backward.name) == ("translate_ende_multi30k", "translate_ende_multi30k_rev")
+    forward, backward = (
+        get_problem("translate_ende_multi30k"),
+        get_problem("translate_ende_multi30k_rev"),
+    )
+    assert (forward.name, backward.name) == (
+        "translate_ende_multi30k",
+        "translate_ende_multi30k_rev",
+    )
     assert backward.shard_paths(str(data_dir), "dev") == forward.shard_paths(str(data_dir), "dev")
 
 
@@ -92,14 +109,24 @@ def test_reverse_run_decodes_its_dev_set_german_to_english(generated, tmp_path):
     _, data_dir, raw = generated
     output_dir = tmp_path / "run"
     trained = run_binary(
-        "t2t-trainer", "--problem=translate_ende_multi30k_rev", f"--data_dir={data_dir}", f"--output_dir={output_dir}",
-        "--hparams_set=transformer_tiny", "--hparams=hidden_size=16,filter_size=32,num_hidden_layers=1,num_heads=2,batch_size=512",
-        "--train_steps=1", "--schedule=train",
+        "t2t-trainer",
+        "--problem=translate_ende_multi30k_rev",
+        f"--data_dir={data_dir}",
+        f"--output_dir={output_dir}",
+        "--hparams_set=transformer_tiny",
+        "--hparams=hidden_size=16,filter_size=32,num_hidden_layers=1,num_heads=2,batch_size=512",
+        "--train_steps=1",
+        "--schedule=train",
     )
     assert trained.returncode == 0, trained.stderr
-    assert json.loads((output_dir / "hparams.json").read_text())["problem"] == "translate_ende_multi30k_rev"
+    assert (
+        json.loads((output_dir / "hparams.json").read_text())["problem"]
+        == "translate_ende_multi30k_rev"
+    )
     decoded = run_binary(
-        "t2t-decoder", f"--data_dir={data_dir}", f"--output_dir={output_dir}",
+        "t2t-decoder",
+        f"--data_dir={data_dir}",
+        f"--output_dir={output_dir}",
         "--decode_hparams=beam_size=1,extra_length=2,num_samples=5",
     )
     assert decoded.returncode == 0, decoded.stderr

@@ -11,7 +11,11 @@ HEADS, DEPTH = 4, 16
 def keras_reference(query_depth, memory_depth, key_dim, value_dim, output_depth):
     """Keras' own MultiHeadAttention without biases, built on sample shapes."""
     ref = keras.layers.MultiHeadAttention(
-        num_heads=HEADS, key_dim=key_dim, value_dim=value_dim, output_shape=output_depth, use_bias=False
+        num_heads=HEADS,
+        key_dim=key_dim,
+        value_dim=value_dim,
+        output_shape=output_depth,
+        use_bias=False,
     )
     ref(np.zeros((1, 2, query_depth), np.float32), np.zeros((1, 3, memory_depth), np.float32))
     return ref
@@ -31,7 +35,14 @@ def test_self_attention_matches_keras_with_padding_mask():
     ours = MultiHeadAttention(HEADS)
     ours(x)
     ours.qkv_kernel.assign(
-        np.concatenate([flat(ref._query_dense.kernel), flat(ref._key_dense.kernel), flat(ref._value_dense.kernel)], 1)
+        np.concatenate(
+            [
+                flat(ref._query_dense.kernel),
+                flat(ref._key_dense.kernel),
+                flat(ref._value_dense.kernel),
+            ],
+            1,
+        )
     )
     ours.output_kernel.assign(ref._output_dense.kernel.numpy().reshape(-1, DEPTH))
 
@@ -46,10 +57,14 @@ def test_encoder_decoder_attention_matches_keras_with_other_depths():
     query = rng.normal(size=(2, 3, DEPTH)).astype(np.float32)
     memory = rng.normal(size=(2, 5, 12)).astype(np.float32)
     ref = keras_reference(DEPTH, 12, key_dim=2, value_dim=3, output_depth=10)
-    ours = MultiHeadAttention(HEADS, key_depth=8, value_depth=12, output_depth=10, self_attention=False)
+    ours = MultiHeadAttention(
+        HEADS, key_depth=8, value_depth=12, output_depth=10, self_attention=False
+    )
     ours(query, memory)
     ours.query_kernel.assign(flat(ref._query_dense.kernel))
-    ours.kv_kernel.assign(np.concatenate([flat(ref._key_dense.kernel), flat(ref._value_dense.kernel)], 1))
+    ours.kv_kernel.assign(
+        np.concatenate([flat(ref._key_dense.kernel), flat(ref._value_dense.kernel)], 1)
+    )
     ours.output_kernel.assign(ref._output_dense.kernel.numpy().reshape(-1, 10))
 
     want = ref(query, memory, key=memory).numpy()
@@ -71,7 +86,9 @@ def test_cache_one_position_at_a_time_equals_full_causal_attention():
     cache = layer.empty_cache(3, max_length)
     steps = []
     for i in range(7):
-        out, cache = layer(x[:, i : i + 1], bias=causal_bias_rows(i, 1, max_length), cache=cache, decode_index=i)
+        out, cache = layer(
+            x[:, i : i + 1], bias=causal_bias_rows(i, 1, max_length), cache=cache, decode_index=i
+        )
         steps.append(out.numpy())
     np.testing.assert_allclose(np.concatenate(steps, 1), full, atol=1e-5)
 
@@ -96,6 +113,11 @@ def test_dropout_only_in_training():
 def test_config_round_trip_and_bad_heads():
     layer = MultiHeadAttention(2, key_depth=8, self_attention=False, dropout=0.2)
     clone = MultiHeadAttention.from_config(layer.get_config())
-    assert (clone.num_heads, clone.key_depth, clone.self_attention, clone.dropout) == (2, 8, False, 0.2)
+    assert (clone.num_heads, clone.key_depth, clone.self_attention, clone.dropout) == (
+        2,
+        8,
+        False,
+        0.2,
+    )
     with pytest.raises(ValueError, match="num_heads"):
         MultiHeadAttention(3)(np.zeros((1, 2, 8), np.float32))

@@ -27,10 +27,17 @@ BACKEND_BLOCKS = re.findall(r"```python backend=(\w+)\n(.*?)```", README.read_te
 def test_readme_backend_examples_run_on_their_backend(backend, block, tmp_path):
     if importlib.util.find_spec(backend) is None:
         pytest.skip(f"{backend} is not installed")
-    check = "\nimport keras\nassert keras.backend.backend() == %r\nassert tuple(logits.shape) == (1, 4, 32)\n"
+    check = (
+        "\nimport keras\nassert keras.backend.backend() == %r\n"
+        "assert tuple(logits.shape) == (1, 4, 32)\n"
+    )
     env = {**os.environ, "KERAS_BACKEND": backend, "TF_CPP_MIN_LOG_LEVEL": "3"}
     result = subprocess.run(
-        [sys.executable, "-c", block + check % backend], capture_output=True, text=True, env=env, cwd=tmp_path
+        [sys.executable, "-c", block + check % backend],
+        capture_output=True,
+        text=True,
+        env=env,
+        cwd=tmp_path,
     )
     assert result.returncode == 0, result.stderr[-3000:]
 

@@ -6,12 +6,13 @@ import json
 import shutil
 
 import pytest
+from test_decoder_binary import assert_fails, decoder
+
+from t2t_lite.hparams import HParamsError, get_hparams
+from t2t_lite.runs import load_run_hparams
 
 from binaries import run_binary
 from decode_runs import REVERSE_HPARAMS, REVERSE_PROBLEM, REVERSE_STEPS
-from t2t_lite.hparams import HParamsError, get_hparams
-from t2t_lite.runs import load_run_hparams
-from test_decoder_binary import assert_fails, decoder
 
 # Runs binaries or trains models in subprocesses: `make test-fast` leaves it out.
 pytestmark = pytest.mark.slow
@@ -82,13 +83,23 @@ def test_a_legacy_run_decodes_exports_and_resumes(reverse_run, legacy_run, tmp_p
     assert outputs[0] == outputs[1]
 
     data_dir, output_dir = legacy_run
-    exported = run_binary("t2t-exporter", f"--data_dir={data_dir}", f"--output_dir={output_dir}",
-                          f"--export_dir={tmp_path}/export")
+    exported = run_binary(
+        "t2t-exporter",
+        f"--data_dir={data_dir}",
+        f"--output_dir={output_dir}",
+        f"--export_dir={tmp_path}/export",
+    )
     assert exported.returncode == 0, exported.stderr
 
     resumed = run_binary(
-        "t2t-trainer", f"--problem={REVERSE_PROBLEM}", "--hparams_set=transformer_tiny", f"--hparams={REVERSE_HPARAMS}",
-        f"--data_dir={data_dir}", f"--output_dir={output_dir}", f"--train_steps={REVERSE_STEPS + 1}", "--schedule=train",
+        "t2t-trainer",
+        f"--problem={REVERSE_PROBLEM}",
+        "--hparams_set=transformer_tiny",
+        f"--hparams={REVERSE_HPARAMS}",
+        f"--data_dir={data_dir}",
+        f"--output_dir={output_dir}",
+        f"--train_steps={REVERSE_STEPS + 1}",
+        "--schedule=train",
     )
     assert resumed.returncode == 0, resumed.stderr
     assert f"at step {REVERSE_STEPS}" in resumed.stderr
@@ -104,8 +115,14 @@ def test_an_unknown_name_is_an_error_naming_it_and_the_file(reverse_run, tmp_pat
     result = decoder((data_dir, output_dir), "--decode_interactive")
     assert_fails(result, f"{output_dir}/hparams.json", "'relative_attention_window'")
     resumed = run_binary(
-        "t2t-trainer", f"--problem={REVERSE_PROBLEM}", "--hparams_set=transformer_tiny", f"--hparams={REVERSE_HPARAMS}",
-        f"--data_dir={data_dir}", f"--output_dir={output_dir}", f"--train_steps={REVERSE_STEPS + 1}", "--schedule=train",
+        "t2t-trainer",
+        f"--problem={REVERSE_PROBLEM}",
+        "--hparams_set=transformer_tiny",
+        f"--hparams={REVERSE_HPARAMS}",
+        f"--data_dir={data_dir}",
+        f"--output_dir={output_dir}",
+        f"--train_steps={REVERSE_STEPS + 1}",
+        "--schedule=train",
     )
     assert_fails(resumed, "'relative_attention_window'")
 
@@ -115,6 +132,8 @@ def test_a_newer_format_or_an_unknown_set_is_an_error(reverse_run, tmp_path):
     edit_hparams(output_dir, lambda values: values.update(hparams_format_version=3))
     with pytest.raises(HParamsError, match="hparams_format_version=3.*newer t2t_lite"):
         load_run_hparams(output_dir)
-    edit_hparams(output_dir, lambda values: values.update(hparams_format_version=2, hparams_set="my_own_set"))
+    edit_hparams(
+        output_dir, lambda values: values.update(hparams_format_version=2, hparams_set="my_own_set")
+    )
     with pytest.raises(HParamsError, match="'my_own_set'.*--t2t_usr_dir"):
         load_run_hparams(output_dir)

@@ -90,7 +90,9 @@ def test_beam_search_with_length_penalty_scores_by_the_formula():
     alpha = 0.6
     ids, scores = run_trap("beam", beam_size=2, alpha=alpha)
     penalty = ((5.0 + 3) / 6.0) ** alpha
-    np.testing.assert_allclose(scores.numpy()[0], [np.log(0.4) / penalty, np.log(0.12) / penalty], rtol=1e-5)
+    np.testing.assert_allclose(
+        scores.numpy()[0], [np.log(0.4) / penalty, np.log(0.12) / penalty], rtol=1e-5
+    )
 
 
 # A random model over ids {0 pad, 1 EOS, 2, 3} whose next-id distribution depends on the
@@ -140,7 +142,11 @@ def test_exhaustive_beam_search_matches_brute_force(seed, alpha):
         return sequence_log_prob(table, seq) / ((5.0 + len(seq)) / 6.0) ** alpha
 
     best = max(all_finished_sequences(), key=penalised)
-    finished = [(list(row[: list(row).index(EOS) + 1]), s) for row, s in zip(ids, scores) if EOS in row and s > -np.inf]
+    finished = [
+        (list(row[: list(row).index(EOS) + 1]), s)
+        for row, s in zip(ids, scores, strict=True)
+        if EOS in row and s > -np.inf
+    ]
     assert finished[0][0] == best
     # Every finished beam's score is its recomputed penalised score; best first.
     for row, score in finished:
@@ -158,7 +164,9 @@ def test_beams_finishing_at_different_steps_stop_at_eos_and_pad_after():
 
     beam = 3
     step = history_step_fn(logits, RANDOM_LENGTH)
-    ids, _ = beam_search(step, tf.zeros([2 * beam, RANDOM_LENGTH], tf.int32), 2, beam, RANDOM_LENGTH, 0.0, EOS)
+    ids, _ = beam_search(
+        step, tf.zeros([2 * beam, RANDOM_LENGTH], tf.int32), 2, beam, RANDOM_LENGTH, 0.0, EOS
+    )
     lengths = set()
     for row in ids.numpy().reshape(-1, RANDOM_LENGTH):
         if EOS in row:
@@ -173,7 +181,9 @@ def test_greedy_stops_each_row_at_its_own_eos():
     # Row r emits EOS at position r: the state holds the row index.
     def step(ids, position, rows):
         eos_now = tf.equal(rows, position)
-        logits = tf.where(eos_now[:, None], tf.constant([[-1.0, 1.0, -1.0]]), tf.constant([[-1.0, -1.0, 1.0]]))
+        logits = tf.where(
+            eos_now[:, None], tf.constant([[-1.0, 1.0, -1.0]]), tf.constant([[-1.0, -1.0, 1.0]])
+        )
         return logits, rows
 
     ids, scores = greedy_search(step, tf.range(3), 3, 5, EOS)

@@ -55,7 +55,10 @@ def test_rest_row_format(exported):
 
 
 def test_rest_base64_serialized_examples(exported):
-    instances = [{"b64": base64.b64encode(example_bytes(ids)).decode("ascii")} for ids in ([2, 3, 3, 1], [3, 3, 2, 1])]
+    instances = [
+        {"b64": base64.b64encode(example_bytes(ids)).decode("ascii")}
+        for ids in ([2, 3, 3, 1], [3, 3, 2, 1])
+    ]
     body = json.loads(json.dumps({"signature_name": "serialized_example", "instances": instances}))
     serialized = [base64.b64decode(instance["b64"]) for instance in body["instances"]]
     outputs = exported.signatures[body["signature_name"]](input=tf.constant(serialized))

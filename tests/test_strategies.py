@@ -17,18 +17,28 @@ from t2t_lite.hparams import HParamsError
     ],
 )
 def test_strategy_from_decode_hparams(overrides, kind, rows, beams):
-    strategy = decoding.strategy_from_decode_hparams(decoding.decode_hparams(overrides + ",extra_length=7"))
+    strategy = decoding.strategy_from_decode_hparams(
+        decoding.decode_hparams(overrides + ",extra_length=7")
+    )
     assert type(strategy) is kind
-    assert (strategy.rows_per_input, strategy.return_beams, strategy.extra_length) == (rows, beams, 7)
+    assert (strategy.rows_per_input, strategy.return_beams, strategy.extra_length) == (
+        rows,
+        beams,
+        7,
+    )
 
 
 def test_beam_settings_come_through():
-    strategy = decoding.strategy_from_decode_hparams(decoding.decode_hparams("beam_size=3,alpha=0.2"))
+    strategy = decoding.strategy_from_decode_hparams(
+        decoding.decode_hparams("beam_size=3,alpha=0.2")
+    )
     assert (strategy.beam_size, strategy.alpha) == (3, 0.2)
 
 
 def test_unknown_strategy_is_named():
-    with pytest.raises(HParamsError, match="strategy='beem' is not a decoding strategy; did you mean beam"):
+    with pytest.raises(
+        HParamsError, match="strategy='beem' is not a decoding strategy; did you mean beam"
+    ):
         decoding.decode_hparams("strategy=beem")
 
 
@@ -47,8 +57,15 @@ def test_traced_decoding_equals_eager_decoding():
     from t2t_lite.layers import AttentionSpec
     from t2t_lite.models import Transformer
 
-    model = Transformer(19, 19, hidden_size=16, filter_size=32, attention=AttentionSpec(2),
-                        num_encoder_layers=1, num_decoder_layers=2)
+    model = Transformer(
+        19,
+        19,
+        hidden_size=16,
+        filter_size=32,
+        attention=AttentionSpec(2),
+        num_encoder_layers=1,
+        num_decoder_layers=2,
+    )
     inputs = np.array([[3, 4, 5, 1], [6, 1, 0, 0]], np.int32)
     for strategy in (decoding.GreedySearch(extra_length=3), decoding.BeamSearch(2, extra_length=3)):
         eager_ids, eager_scores = decoding.decode_ids(model, inputs, strategy)

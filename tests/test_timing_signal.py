@@ -30,7 +30,9 @@ def test_matches_numpy_formula(length, channels):
 
 @pytest.mark.parametrize("start_index", [0, 3, 117])
 def test_start_index_and_timescales(start_index):
-    got = get_timing_signal_1d(6, 10, min_timescale=2.0, max_timescale=500.0, start_index=start_index)
+    got = get_timing_signal_1d(
+        6, 10, min_timescale=2.0, max_timescale=500.0, start_index=start_index
+    )
     want = numpy_timing_signal(6, 10, 2.0, 500.0, start_index)
     np.testing.assert_allclose(got.numpy(), want, atol=2e-5)
 
@@ -57,7 +59,9 @@ def test_tensor_length_and_start_index_inside_tf_function():
 def test_add_timing_signal_and_layer():
     x = np.random.default_rng(0).normal(size=(2, 7, 6)).astype(np.float32)
     want = x + numpy_timing_signal(7, 6, start_index=2)
-    np.testing.assert_allclose(add_timing_signal_1d(tf.constant(x), start_index=2).numpy(), want, atol=2e-5)
+    np.testing.assert_allclose(
+        add_timing_signal_1d(tf.constant(x), start_index=2).numpy(), want, atol=2e-5
+    )
     layer = AddTimingSignal()
     np.testing.assert_allclose(layer(x, start_index=2).numpy(), want, atol=2e-5)
     restored = AddTimingSignal.from_config(AddTimingSignal(max_timescale=50.0).get_config())

@@ -8,6 +8,7 @@ import pytest
 import tensorflow as tf
 
 from t2t_lite.problems import get_problem
+
 from training_runs import (
     PROBLEM,
     TINY_HPARAMS,
@@ -71,13 +72,17 @@ def test_restart_resumes_from_latest_checkpoint(trained, data_dir, tmp_path):
     output_dir, _ = trained
     resumed = tmp_path / "resumed"
     os.system(f"cp -r {output_dir} {resumed}")
-    result = run_trainer(data_dir, resumed, "--train_steps=8", "--local_eval_frequency=3", "--schedule=train")
+    result = run_trainer(
+        data_dir, resumed, "--train_steps=8", "--local_eval_frequency=3", "--schedule=train"
+    )
     assert result.returncode == 0, result.stderr
     assert "resumed from" in result.stderr and "ckpt-6 at step 6" in result.stderr
     assert "step 7/8" in result.stderr and "step 1/8" not in result.stderr
     assert checkpoint_step(tf.train.latest_checkpoint(str(resumed))) == 8
     # Resuming keeps the optimizer slots: step 7 started from step 6's Adam moments.
-    slots = [name for name, _ in tf.train.list_variables(str(resumed / "ckpt-8")) if "optimizer" in name]
+    slots = [
+        name for name, _ in tf.train.list_variables(str(resumed / "ckpt-8")) if "optimizer" in name
+    ]
     assert len(slots) > 4
 
 
@@ -85,7 +90,10 @@ def test_resume_with_other_hparams_names_them_and_changes_nothing(trained, data_
     output_dir, _ = trained
     before = directory_state(output_dir)
     result = run_trainer(
-        data_dir, output_dir, "--train_steps=9", hparams=TINY_HPARAMS.replace("hidden_size=32", "hidden_size=48")
+        data_dir,
+        output_dir,
+        "--train_steps=9",
+        hparams=TINY_HPARAMS.replace("hidden_size=32", "hidden_size=48"),
     )
     assert_fails(result, "hidden_size: saved 32, given 48")
     assert directory_state(output_dir) == before
@@ -102,7 +110,11 @@ def test_warm_start_copies_the_weights(trained, data_dir, tmp_path):
     source, _ = trained
     # One step at learning rate 0 (warmup starts at 0) leaves the warm-started weights as they are.
     result = run_trainer(
-        data_dir, tmp_path / "warm", "--train_steps=1", "--schedule=train", f"--warm_start_from={source}"
+        data_dir,
+        tmp_path / "warm",
+        "--train_steps=1",
+        "--schedule=train",
+        f"--warm_start_from={source}",
     )
     assert result.returncode == 0, result.stderr
     warm = model_weights(str(tmp_path / "warm" / "ckpt-1"))
@@ -121,7 +133,11 @@ def test_missing_data_without_generate_data(tmp_path):
 
 def test_generate_data_then_trains(tmp_path):
     result = run_trainer(
-        tmp_path / "data", tmp_path / "out", "--train_steps=1", "--generate_data", f"--tmp_dir={tmp_path}"
+        tmp_path / "data",
+        tmp_path / "out",
+        "--train_steps=1",
+        "--generate_data",
+        f"--tmp_dir={tmp_path}",
     )
     assert result.returncode == 0, result.stderr
     assert (tmp_path / "data" / f"{PROBLEM}-train-00000-of-00002").exists()
@@ -143,7 +159,9 @@ def test_checkpoint_of_another_model_with_matching_hparams_file(trained, data_di
     output_dir = tmp_path / "mixed"
     output_dir.mkdir()
     (output_dir / "hparams.json").write_text((source / "hparams.json").read_text())
-    checkpoint = tf.train.Checkpoint(model=tf.train.Checkpoint(weights=tf.Variable(np.ones(3, np.float32))))
+    checkpoint = tf.train.Checkpoint(
+        model=tf.train.Checkpoint(weights=tf.Variable(np.ones(3, np.float32)))
+    )
     tf.train.CheckpointManager(checkpoint, str(output_dir), max_to_keep=1).save()
     before = directory_state(output_dir)
     result = run_trainer(data_dir, output_dir, "--train_steps=1")
@@ -152,7 +170,9 @@ def test_checkpoint_of_another_model_with_matching_hparams_file(trained, data_di
 
 
 def test_tpu_without_a_tpu_fails_fast(data_dir, tmp_path):
-    result = run_trainer(data_dir, tmp_path / "out", "--distribution_strategy=tpu", "--schedule=train")
+    result = run_trainer(
+        data_dir, tmp_path / "out", "--distribution_strategy=tpu", "--schedule=train"
+    )
     assert_fails(result, "--tpu")
     result = run_trainer(
         data_dir, tmp_path / "out", "--distribution_strategy=tpu", "--tpu=local", "--schedule=train"
@@ -163,6 +183,9 @@ def test_tpu_without_a_tpu_fails_fast(data_dir, tmp_path):
 
 def test_multi_worker_without_tf_config(data_dir, tmp_path):
     result = run_trainer(
-        data_dir, tmp_path / "out", "--distribution_strategy=multi_worker_mirrored", env={"TF_CONFIG": ""}
+        data_dir,
+        tmp_path / "out",
+        "--distribution_strategy=multi_worker_mirrored",
+        env={"TF_CONFIG": ""},
     )
     assert_fails(result, "TF_CONFIG")

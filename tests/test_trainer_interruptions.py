@@ -8,8 +8,9 @@ import time
 import pytest
 import tensorflow as tf
 
-from binaries import SCRIPTS, binary_env
 from t2t_lite.problems import get_problem
+
+from binaries import SCRIPTS, binary_env
 from training_runs import PROBLEM, checkpoint_step, run_trainer, trainer_args
 
 # Runs binaries or trains models in subprocesses: `make test-fast` leaves it out.
@@ -25,7 +26,10 @@ def data_dir(tmp_path_factory):
 
 def start_trainer(data_dir, output_dir, *extra):
     return subprocess.Popen(
-        [str(SCRIPTS / "t2t-trainer"), *trainer_args(data_dir, output_dir, "--schedule=train", *extra)],
+        [
+            str(SCRIPTS / "t2t-trainer"),
+            *trainer_args(data_dir, output_dir, "--schedule=train", *extra),
+        ],
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
@@ -48,7 +52,9 @@ def wait_for_lines(process, fragment: str, count: int, timeout: float = 120) -> 
 
 def test_sigterm_saves_a_checkpoint_and_exits_zero(data_dir, tmp_path):
     output_dir = tmp_path / "run"
-    process = start_trainer(data_dir, output_dir, "--train_steps=100000", "--local_eval_frequency=100000")
+    process = start_trainer(
+        data_dir, output_dir, "--train_steps=100000", "--local_eval_frequency=100000"
+    )
     try:
         wait_for_lines(process, "tokens/s", 3)
         process.send_signal(signal.SIGTERM)
@@ -59,6 +65,8 @@ def test_sigterm_saves_a_checkpoint_and_exits_zero(data_dir, tmp_path):
     assert "Stopped by SIGTERM" in stdout
     latest = tf.train.latest_checkpoint(str(output_dir))
     assert latest is not None and checkpoint_step(latest) >= 3
-    resumed = run_trainer(data_dir, output_dir, "--schedule=train", f"--train_steps={checkpoint_step(latest) + 1}")
+    resumed = run_trainer(
+        data_dir, output_dir, "--schedule=train", f"--train_steps={checkpoint_step(latest) + 1}"
+    )
     assert resumed.returncode == 0, resumed.stderr
     assert "resumed from" in resumed.stderr

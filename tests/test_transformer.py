@@ -16,8 +16,13 @@ VOCAB = 17
 
 def small_model(**kwargs):
     config = dict(
-        input_vocab_size=VOCAB, target_vocab_size=VOCAB, hidden_size=32, filter_size=64,
-        attention=AttentionSpec(num_heads=4, dropout=0.1), num_encoder_layers=2, num_decoder_layers=2,
+        input_vocab_size=VOCAB,
+        target_vocab_size=VOCAB,
+        hidden_size=32,
+        filter_size=64,
+        attention=AttentionSpec(num_heads=4, dropout=0.1),
+        num_encoder_layers=2,
+        num_decoder_layers=2,
     )
     config.update(kwargs)
     return Transformer(**config)
@@ -97,7 +102,9 @@ def test_embeddings_are_scaled_and_zero_at_padding():
     model.build()
     ids = tf.constant([[3, 0]])
     got = model.input_embedding(ids).numpy()
-    np.testing.assert_allclose(got[0, 0], model.input_embedding.embeddings.numpy()[3] * 32**0.5, rtol=1e-6)
+    np.testing.assert_allclose(
+        got[0, 0], model.input_embedding.embeddings.numpy()[3] * 32**0.5, rtol=1e-6
+    )
     np.testing.assert_array_equal(got[0, 1], 0.0)
 
 
@@ -105,7 +112,11 @@ def test_from_hparams_builds_transformer_tiny():
     hparams = get_hparams("transformer_tiny")
     model = Transformer.from_hparams(hparams, 100, 100)
     model.build()
-    assert (model.hidden_size, model.filter_size, model.attention) == (128, 512, AttentionSpec(4, dropout=0.1))
+    assert (model.hidden_size, model.filter_size, model.attention) == (
+        128,
+        512,
+        AttentionSpec(4, dropout=0.1),
+    )
     assert len(model.encoder.layers) == len(model.decoder.layers) == 2
     assert model.layer_prepostprocess_dropout == 0.1
     qkv = model.encoder.layers[0].self_attention.qkv_kernel
@@ -132,7 +143,9 @@ def test_learns_a_fixed_batch():
     ids = rng.integers(2, VOCAB, size=(8, 6))
     ids[:, -1] = 1
     features = {"inputs": tf.constant(ids), "targets": tf.constant(ids)}
-    model = small_model(layer_prepostprocess_dropout=0.0, attention=AttentionSpec(4), relu_dropout=0.0)
+    model = small_model(
+        layer_prepostprocess_dropout=0.0, attention=AttentionSpec(4), relu_dropout=0.0
+    )
     model.compile(
         optimizer=keras.optimizers.Adam(3e-3),
         loss=PaddedCrossEntropy(label_smoothing=0.0),
@@ -148,7 +161,9 @@ def test_learns_a_fixed_batch():
 
 def run_python(code, **env):
     environment = {**os.environ, "TF_CPP_MIN_LOG_LEVEL": "3", **env}
-    return subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=environment)
+    return subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, env=environment
+    )
 
 
 def test_import_prints_nothing_and_sets_nothing_global():

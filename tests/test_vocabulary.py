@@ -1,7 +1,11 @@
 import pytest
 import tensorflow as tf
 
-from t2t_lite.problems.vocabulary import IntegerSymbolVocabulary, SubwordVocabulary, train_subword_model
+from t2t_lite.problems.vocabulary import (
+    IntegerSymbolVocabulary,
+    SubwordVocabulary,
+    train_subword_model,
+)
 
 SENTENCES = [
     "A man in an orange hat starring at something.",

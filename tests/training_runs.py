@@ -28,7 +28,9 @@ def trainer_args(data_dir, output_dir, *extra, hparams=TINY_HPARAMS):
 
 
 def run_trainer(data_dir, output_dir, *extra, hparams=TINY_HPARAMS, env=None):
-    return run_binary("t2t-trainer", *trainer_args(data_dir, output_dir, *extra, hparams=hparams), env=env)
+    return run_binary(
+        "t2t-trainer", *trainer_args(data_dir, output_dir, *extra, hparams=hparams), env=env
+    )
 
 
 def event_tags(directory) -> dict[str, list[tuple[int, float]]]:

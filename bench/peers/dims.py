@@ -36,7 +36,8 @@ class TransformerDims:
         decoder_layer = (
             2 * t * (4 * d * d + 2 * d * f)  # self-attention projections, feed-forward
             + 4 * t * t * d  # self-attention scores and weighted values
-            + 2 * t * 2 * d * d + 2 * s * 2 * d * d  # cross-attention q, o and k, v
+            + 2 * t * 2 * d * d
+            + 2 * s * 2 * d * d  # cross-attention q, o and k, v
             + 4 * t * s * d  # cross-attention scores and weighted values
         )
         logits = 2 * t * d * self.vocab_size

@@ -17,14 +17,20 @@ class KerasHubTransformer(keras.Model):
         self.dims = dims
         d = dims.hidden_size
         self.source_embedding = keras.layers.Embedding(dims.vocab_size, d)
-        self.target_embedding = keras_hub.layers.ReversibleEmbedding(dims.vocab_size, d, tie_weights=True)
+        self.target_embedding = keras_hub.layers.ReversibleEmbedding(
+            dims.vocab_size, d, tie_weights=True
+        )
         self.positions = keras_hub.layers.SinePositionEncoding()
         self.encoder_layers = [
-            keras_hub.layers.TransformerEncoder(dims.filter_size, dims.num_heads, dropout=dims.dropout, normalize_first=True)
+            keras_hub.layers.TransformerEncoder(
+                dims.filter_size, dims.num_heads, dropout=dims.dropout, normalize_first=True
+            )
             for _ in range(dims.num_layers)
         ]
         self.decoder_layers = [
-            keras_hub.layers.TransformerDecoder(dims.filter_size, dims.num_heads, dropout=dims.dropout, normalize_first=True)
+            keras_hub.layers.TransformerDecoder(
+                dims.filter_size, dims.num_heads, dropout=dims.dropout, normalize_first=True
+            )
             for _ in range(dims.num_layers)
         ]
         self.encoder_norm = keras.layers.LayerNormalization(epsilon=1e-6)
@@ -44,7 +50,9 @@ class KerasHubTransformer(keras.Model):
         memory = self.encoder_norm(x)
         y = self._embed(self.target_embedding, decoder_inputs, training)
         for layer in self.decoder_layers:
-            y = layer(y, memory, encoder_padding_mask=source_mask, use_causal_mask=True, training=training)
+            y = layer(
+                y, memory, encoder_padding_mask=source_mask, use_causal_mask=True, training=training
+            )
         return self.target_embedding(self.decoder_norm(y), reverse=True)
 
 
@@ -56,7 +64,9 @@ class KerasHubTrainer:
     def __init__(self, dims: TransformerDims):
         self.model = KerasHubTransformer(dims)
         self.optimizer = keras.optimizers.Adam(1e-4)
-        self.loss = keras.losses.CategoricalCrossentropy(from_logits=True, label_smoothing=dims.label_smoothing)
+        self.loss = keras.losses.CategoricalCrossentropy(
+            from_logits=True, label_smoothing=dims.label_smoothing
+        )
         self.vocab_size = dims.vocab_size
         one = tf.ones([1, 2], tf.int64)
         self.model(one, one)
@@ -68,7 +78,7 @@ class KerasHubTrainer:
             weights = tf.cast(tf.not_equal(targets, 0), tf.float32)
             loss = self.loss(tf.one_hot(targets, self.vocab_size), logits, sample_weight=weights)
         variables = self.model.trainable_variables
-        self.optimizer.apply_gradients(zip(tape.gradient(loss, variables), variables))
+        self.optimizer.apply_gradients(zip(tape.gradient(loss, variables), variables, strict=True))
         return loss
 
     def step(self, inputs: np.ndarray, targets: np.ndarray):
@@ -106,7 +116,9 @@ def keras_hub_greedy_fn(model: KerasHubTransformer, length: int, jit_compile: bo
         y = embed_position(start, 0)
         for layer in model.decoder_layers:  # fills the cross-attention caches once
             y, self_cache, cross_cache = layer(
-                y, memory, encoder_padding_mask=source_mask,
+                y,
+                memory,
+                encoder_padding_mask=source_mask,
                 self_attention_cache=tf.zeros([batch, 2, length + 1, heads, depth]),
                 self_attention_cache_update_index=0,
                 cross_attention_cache=tf.zeros([batch, 2, source_length, heads, depth]),
@@ -120,18 +132,26 @@ def keras_hub_greedy_fn(model: KerasHubTransformer, length: int, jit_compile: bo
             ids = tf.slice(prompt, [0, index - 1], [batch, 1])
             y = embed_position(ids, index - 1)
             new_self = []
-            for layer, self_cache, cross_cache in zip(model.decoder_layers, tf.unstack(self_caches), tf.unstack(cross_caches)):
+            for layer, self_cache, cross_cache in zip(
+                model.decoder_layers, tf.unstack(self_caches), tf.unstack(cross_caches), strict=True
+            ):
                 y, self_cache, _ = layer(
-                    y, memory, encoder_padding_mask=source_mask,
-                    self_attention_cache=self_cache, self_attention_cache_update_index=index - 1,
-                    cross_attention_cache=cross_cache, cross_attention_cache_update_index=None,
+                    y,
+                    memory,
+                    encoder_padding_mask=source_mask,
+                    self_attention_cache=self_cache,
+                    self_attention_cache_update_index=index - 1,
+                    cross_attention_cache=cross_cache,
+                    cross_attention_cache_update_index=None,
                 )
                 new_self.append(self_cache)
             logits = model.target_embedding(model.decoder_norm(y), reverse=True)[:, 0]
             return logits, None, (tf.stack(new_self), cross_caches)
 
         prompt = tf.zeros([batch, length + 1], tf.int32)
-        ids = sampler(next_fn, prompt, cache=(tf.stack(self_caches), tf.stack(cross_caches)), index=1)
+        ids = sampler(
+            next_fn, prompt, cache=(tf.stack(self_caches), tf.stack(cross_caches)), index=1
+        )
         return ids[:, 1:]
 
     return search

@@ -24,7 +24,11 @@ class T2TLiteTrainer:
             self.optimizer = make_optimizer(hparams)
             self.optimizer.build(self.model.trainable_variables)
         self.train_step = TrainStep(
-            self.model, self.optimizer, self.strategy, hparams.label_smoothing, jit_compile=jit_compile
+            self.model,
+            self.optimizer,
+            self.strategy,
+            hparams.label_smoothing,
+            jit_compile=jit_compile,
         )
         if jit_compile:
             self.name = "t2t_lite XLA"

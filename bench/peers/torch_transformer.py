@@ -13,7 +13,9 @@ from bench.peers.dims import TransformerDims
 
 def sinusoid(length: int, depth: int) -> torch.Tensor:
     position = torch.arange(length, dtype=torch.float32)[:, None]
-    rates = torch.exp(-math.log(10_000.0) * torch.arange(depth // 2, dtype=torch.float32) / (depth // 2 - 1))
+    rates = torch.exp(
+        -math.log(10_000.0) * torch.arange(depth // 2, dtype=torch.float32) / (depth // 2 - 1)
+    )
     return torch.cat([torch.sin(position * rates), torch.cos(position * rates)], dim=1)
 
 

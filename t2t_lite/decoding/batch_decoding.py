@@ -28,7 +28,9 @@ class IdDecoder:
     def __init__(self, model, strategy: DecodingStrategy, jit_compile: bool = False):
         self.strategy = strategy
 
-        @tf.function(input_signature=[tf.TensorSpec([None, None], tf.int32)], jit_compile=jit_compile)
+        @tf.function(
+            input_signature=[tf.TensorSpec([None, None], tf.int32)], jit_compile=jit_compile
+        )
         def decode(inputs):
             return decode_ids(model, inputs, strategy)
 
@@ -91,7 +93,9 @@ def decode_sequences(
     return results
 
 
-def encode_lines(lines: Sequence[str], vocabulary, max_length: int) -> tuple[list[list[int]], list[int]]:
+def encode_lines(
+    lines: Sequence[str], vocabulary, max_length: int
+) -> tuple[list[list[int]], list[int]]:
     """Ids of each line with EOS appended; an empty or blank line gives no ids.
 
     Lines whose ids do not fit `max_length` (EOS included) are cut (`input_ids.terminate`).
@@ -147,7 +151,9 @@ def translate_lines(
     `return_beams` every beam, tab-separated. Truncated lines are logged as warnings."""
     sequences, truncated = encode_lines(lines, input_vocabulary, max_length)
     for index in truncated:
-        logging.warning("input line %d is longer than max_length=%d ids: truncated", index + 1, max_length)
+        logging.warning(
+            "input line %d is longer than max_length=%d ids: truncated", index + 1, max_length
+        )
     results = decode_sequences(decoder, sequences, batch_size, progress)
     if decoder.return_beams:
         flat = [beam for beams, _ in results for beam in beams]

@@ -161,7 +161,13 @@ class BeamSearch(DecodingStrategy):
       extra_length: see `DecodingStrategy`.
     """
 
-    def __init__(self, beam_size: int = 4, alpha: float = 0.6, return_beams: bool = False, extra_length: int = 50):
+    def __init__(
+        self,
+        beam_size: int = 4,
+        alpha: float = 0.6,
+        return_beams: bool = False,
+        extra_length: int = 50,
+    ):
         super().__init__(extra_length)
         self.beam_size = beam_size
         self.alpha = alpha
@@ -173,7 +179,9 @@ class BeamSearch(DecodingStrategy):
         return cls(hparams.beam_size, hparams.alpha, hparams.return_beams, hparams.extra_length)
 
     def search(self, step_fn, state, batch_size, decode_length):
-        ids, scores = beam_search(step_fn, state, batch_size, self.beam_size, decode_length, self.alpha, EOS_ID)
+        ids, scores = beam_search(
+            step_fn, state, batch_size, self.beam_size, decode_length, self.alpha, EOS_ID
+        )
         if self.return_beams:
             return ids, scores
         return ids[:, 0], scores[:, 0]

@@ -25,7 +25,12 @@ def decode_hparams(overrides: str = "") -> HParams:
     """The defaults with `overrides` applied; a bad name, type or value raises
     `HParamsError` naming it."""
     hparams = default_decode_hparams().parse(overrides or "")
-    for name, lowest in (("beam_size", 1), ("batch_size", 1), ("extra_length", 0), ("num_samples", 0)):
+    for name, lowest in (
+        ("beam_size", 1),
+        ("batch_size", 1),
+        ("extra_length", 0),
+        ("num_samples", 0),
+    ):
         if getattr(hparams, name) < lowest:
             raise HParamsError(f"decode hparam {name}={getattr(hparams, name)} must be >= {lowest}")
     if hparams.alpha < 0:

@@ -28,7 +28,8 @@ class DevDecodeReport:
     def summary(self) -> str:
         return (
             f"Decoded {self.total} dev examples to {self.output_base}: {self.exact} exact "
-            f"({self.accuracy:.4f}); {self.truncated} inputs truncated to max_length={self.max_length}"
+            f"({self.accuracy:.4f}); {self.truncated} inputs truncated to "
+            f"max_length={self.max_length}"
         )
 
 
@@ -50,7 +51,9 @@ def decode_dev_split(
     if num_samples:
         examples = examples[:num_samples]
     fitted = [terminate(strip_eos(ids), max_length) for ids, _ in examples]
-    results = decode_sequences(decoder, [ids for ids, _ in fitted], batch_size, ProgressLog("decoding dev"))
+    results = decode_sequences(
+        decoder, [ids for ids, _ in fitted], batch_size, ProgressLog("decoding dev")
+    )
     best = [ids[0] if decoder.return_beams else ids for ids, _ in results]
     targets = [targets for _, targets in examples]
     texts = {
@@ -59,13 +62,20 @@ def decode_dev_split(
         "targets": vocabulary["targets"].decode_batch(targets),
     }
     for i in range(min(3, len(examples))):
-        logging.info("INPUT: %s\nOUTPUT: %s\nTARGET: %s", texts["inputs"][i], texts["decodes"][i], texts["targets"][i])
+        logging.info(
+            "INPUT: %s\nOUTPUT: %s\nTARGET: %s",
+            texts["inputs"][i],
+            texts["decodes"][i],
+            texts["targets"][i],
+        )
     for suffix, lines in texts.items():
-        write_lines_atomically(output_base if suffix == "decodes" else f"{output_base}.{suffix}", lines)
+        write_lines_atomically(
+            output_base if suffix == "decodes" else f"{output_base}.{suffix}", lines
+        )
     return DevDecodeReport(
         output_base=output_base,
         total=len(examples),
-        exact=sum(output == target for output, target in zip(best, targets)),
+        exact=sum(output == target for output, target in zip(best, targets, strict=True)),
         truncated=sum(cut for _, cut in fitted),
         max_length=max_length,
     )

@@ -34,7 +34,9 @@ def existing_versions(export_dir: str) -> list[int]:
     return sorted(int(name) for name in fs.listdir(export_dir) if name.isdigit())
 
 
-def export_versioned(module: tf.Module, signatures: dict, export_dir: str, version: int | None = None) -> str:
+def export_versioned(
+    module: tf.Module, signatures: dict, export_dir: str, version: int | None = None
+) -> str:
     """Saves `module` as `<export_dir>/<version>` (default: one past the highest).
 
     The SavedModel is written to a hidden temporary directory in `export_dir` and renamed
@@ -54,13 +56,17 @@ def export_versioned(module: tf.Module, signatures: dict, export_dir: str, versi
         raise ExportError(f"--version={version} must be >= 0")
     final = os.path.join(export_dir, str(version))
     if fs.exists(final):
-        raise ExportError(f"{final} exists; pass another --version or leave it out for the next one")
+        raise ExportError(
+            f"{final} exists; pass another --version or leave it out for the next one"
+        )
     try:
         with fs.atomic_output(final, tag=str(os.getpid()), directory=True) as tmp:
             tf.saved_model.save(module, tmp, signatures=signatures)
     except (tf.errors.OpError, OSError) as error:
         raise ExportError(
-            f"could not write the SavedModel into {export_dir} ({first_line(error)}); no version was created "
-            f"and the versions already there ({', '.join(map(str, versions)) or 'none'}) are untouched"
+            f"could not write the SavedModel into {export_dir} ({first_line(error)}); no version "
+            "was created "
+            f"and the versions already there ({', '.join(map(str, versions)) or 'none'}) are "
+            "untouched"
         ) from None
     return final

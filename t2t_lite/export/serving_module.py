@@ -2,8 +2,8 @@
 all in the graph (core TensorFlow and tensorflow-text ops only).
 
 Signatures, as TensorFlow Serving exposes them:
-  serving_default:    inputs  tf.string [batch]  -> outputs tf.string [batch], scores float32 [batch]
-                      (with return_beams: [batch, beam] each)
+  serving_default:    inputs  tf.string [batch]  -> outputs tf.string [batch],
+                      scores float32 [batch] (with return_beams: [batch, beam] each)
   serialized_example: input   tf.string [batch] of serialized tf.train.Example with int64
                       "inputs" (T2T's export format) -> outputs int32 ids [batch, length]
                       ([batch, beam, length] with return_beams), scores as above
@@ -26,7 +26,14 @@ class TranslationModule(tf.Module):
       strategy: the baked-in `DecodingStrategy`.
     """
 
-    def __init__(self, model, input_vocabulary, target_vocabulary, max_length: int, strategy: DecodingStrategy):
+    def __init__(
+        self,
+        model,
+        input_vocabulary,
+        target_vocabulary,
+        max_length: int,
+        strategy: DecodingStrategy,
+    ):
         super().__init__(name="t2t_lite_translation")
         self.model = model
         # tf.Module tracks the model's variables through this list.
@@ -37,7 +44,10 @@ class TranslationModule(tf.Module):
         # In-graph tokenizers own resources (the sentencepiece model) that a SavedModel
         # must track to restore; a vocabulary shared by inputs and targets counts once.
         self.tokenizers = list({id(t): t for r in resources for t in r.trackables}.values())
-        self.assets = [tf.saved_model.Asset(path) for path in dict.fromkeys(f for r in resources for f in r.files)]
+        self.assets = [
+            tf.saved_model.Asset(path)
+            for path in dict.fromkeys(f for r in resources for f in r.files)
+        ]
         self.max_length = max_length
         self.strategy = strategy
 

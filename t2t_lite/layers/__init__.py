@@ -11,7 +11,6 @@ from t2t_lite.layers.attention_bias import (
 )
 from t2t_lite.layers.attention_spec import AttentionSpec
 from t2t_lite.layers.decoder_layer import DecoderLayer
-from t2t_lite.layers.token_embedding import TokenEmbedding
 from t2t_lite.layers.encoder_layer import EncoderLayer
 from t2t_lite.layers.feed_forward import FeedForward
 from t2t_lite.layers.multi_head_attention import MultiHeadAttention
@@ -20,6 +19,7 @@ from t2t_lite.layers.timing_signal import (
     add_timing_signal_1d,
     get_timing_signal_1d,
 )
+from t2t_lite.layers.token_embedding import TokenEmbedding
 from t2t_lite.layers.transformer_decoder import TransformerDecoder
 from t2t_lite.layers.transformer_encoder import TransformerEncoder
 

@@ -56,5 +56,7 @@ def causal_bias_rows(start, num_rows, max_length, dtype="float32"):
       `[1, 1, num_rows, max_length]`.
     """
     query_positions = start + ops.arange(num_rows, dtype="int32")
-    future = ops.cast(ops.arange(max_length, dtype="int32")[None, :] > query_positions[:, None], dtype)
+    future = ops.cast(
+        ops.arange(max_length, dtype="int32")[None, :] > query_positions[:, None], dtype
+    )
     return (future * large_negative_number(dtype))[None, None, :, :]

@@ -46,7 +46,10 @@ class FeedForward(keras.layers.Layer):
     def build(self, input_shape):
         depth = self.output_depth or input_shape[-1]
         self.output_dense = keras.layers.Dense(
-            depth, kernel_initializer=self.kernel_initializer, dtype=self.dtype_policy, name="output"
+            depth,
+            kernel_initializer=self.kernel_initializer,
+            dtype=self.dtype_policy,
+            name="output",
         )
         self.filter_dense.build(input_shape)
         self.output_dense.build(tuple(input_shape[:-1]) + (self.filter_size,))

@@ -8,7 +8,9 @@ import tensorflow as tf
 from t2t_lite.ids import PAD_ID
 
 
-def smoothed_cross_entropy(labels: tf.Tensor, logits: tf.Tensor, label_smoothing: float) -> tf.Tensor:
+def smoothed_cross_entropy(
+    labels: tf.Tensor, logits: tf.Tensor, label_smoothing: float
+) -> tf.Tensor:
     """Per-token cross-entropy against smoothed targets, as T2T's `smoothing_cross_entropy`.
 
     The true class gets `1 - label_smoothing`, the other `V - 1` classes share the rest.
@@ -66,7 +68,13 @@ class PaddedCrossEntropy(keras.losses.Loss):
     `[batch, length, vocab]`. The value is already a mean over non-pad tokens.
     """
 
-    def __init__(self, label_smoothing: float = 0.1, pad_id: int = PAD_ID, name="padded_cross_entropy", **kwargs):
+    def __init__(
+        self,
+        label_smoothing: float = 0.1,
+        pad_id: int = PAD_ID,
+        name="padded_cross_entropy",
+        **kwargs,
+    ):
         super().__init__(name=name, **kwargs)
         self.label_smoothing = label_smoothing
         self.pad_id = pad_id

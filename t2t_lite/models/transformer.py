@@ -111,7 +111,9 @@ class Transformer(keras.Model):
         if shared_embedding_and_softmax_weights:
             self.softmax = self.target_embedding
         else:
-            self.softmax = TokenEmbedding(target_vocab_size, hidden_size, dtype=policy, name="softmax")
+            self.softmax = TokenEmbedding(
+                target_vocab_size, hidden_size, dtype=policy, name="softmax"
+            )
         self.timing_signal = AddTimingSignal(dtype=policy, name="timing_signal")
         self.embedding_dropout = keras.layers.Dropout(layer_prepostprocess_dropout, dtype=policy)
         stack_kwargs = dict(

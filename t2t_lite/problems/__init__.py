@@ -3,7 +3,7 @@
 Importing the package registers the built-in problems.
 """
 
-from t2t_lite.ids import EOS_ID, PAD_ID
+from t2t_lite.ids import EOS_ID, NUM_RESERVED_IDS, PAD_ID
 from t2t_lite.problems import algorithmic, multi30k, parallel_text, wmt  # noqa: F401  (registration)
 from t2t_lite.problems.input_pipeline import bucket_batch_sizes, bucket_boundaries, make_dataset
 from t2t_lite.problems.problem import DEV, TEST, TRAIN, Problem
@@ -22,6 +22,7 @@ from t2t_lite.problems.vocabulary import (
 __all__ = [
     "DEV",
     "EOS_ID",
+    "NUM_RESERVED_IDS",
     "PAD_ID",
     "TEST",
     "TRAIN",

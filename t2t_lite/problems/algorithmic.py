@@ -6,9 +6,10 @@ import abc
 import random
 from collections.abc import Iterator
 
+from t2t_lite.ids import NUM_RESERVED_IDS
 from t2t_lite.problems.problem import DEV, TRAIN, Problem
 from t2t_lite.problems.registry import register_problem
-from t2t_lite.problems.vocabulary import NUM_RESERVED_IDS, IntegerSymbolVocabulary
+from t2t_lite.problems.vocabulary import IntegerSymbolVocabulary
 
 
 class AlgorithmicProblem(Problem):
@@ -31,7 +32,11 @@ class AlgorithmicProblem(Problem):
 
     def generate_ids(self, split: str, data_dir: str, tmp_dir: str, seed: int) -> Iterator:
         rng = random.Random(f"{seed}-{self.dataset_name}-{split}")
-        length, size = (self.train_length, self.train_size) if split == TRAIN else (self.dev_length, self.dev_size)
+        length, size = (
+            (self.train_length, self.train_size)
+            if split == TRAIN
+            else (self.dev_length, self.dev_size)
+        )
         for inputs, targets in self.generator(rng, length, size):
             yield [s + NUM_RESERVED_IDS for s in inputs], [s + NUM_RESERVED_IDS for s in targets]
 

@@ -24,17 +24,20 @@ def maybe_download(directory: str, filename: str, url: str) -> str:
         return path
     logging.info("downloading %s to %s", url, path)
     try:
-        with fs.atomic_output(path) as tmp_path:
-            with urllib.request.urlopen(url, timeout=60) as response, fs.GFile(tmp_path, "wb") as out:
-                total = int(response.headers.get("Content-Length") or 0)
-                done, last = 0, time.monotonic()
-                while chunk := response.read(_CHUNK):
-                    out.write(chunk)
-                    done += len(chunk)
-                    if time.monotonic() - last > _PROGRESS_SECONDS:
-                        of_total = f" of {total / 1e6:.1f}" if total else ""
-                        logging.info("%s: %.1f%s MB", filename, done / 1e6, of_total)
-                        last = time.monotonic()
+        with (
+            fs.atomic_output(path) as tmp_path,
+            urllib.request.urlopen(url, timeout=60) as response,
+            fs.GFile(tmp_path, "wb") as out,
+        ):
+            total = int(response.headers.get("Content-Length") or 0)
+            done, last = 0, time.monotonic()
+            while chunk := response.read(_CHUNK):
+                out.write(chunk)
+                done += len(chunk)
+                if time.monotonic() - last > _PROGRESS_SECONDS:
+                    of_total = f" of {total / 1e6:.1f}" if total else ""
+                    logging.info("%s: %.1f%s MB", filename, done / 1e6, of_total)
+                    last = time.monotonic()
     except (urllib.error.URLError, OSError) as error:
         raise DataError(
             f"missing file {path} and could not download it from {url} ({error}); "

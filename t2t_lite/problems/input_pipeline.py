@@ -11,7 +11,9 @@ from t2t_lite.problems.tfrecord_io import parse_example, scan_records
 from t2t_lite.utils import file_system as fs
 
 
-def bucket_boundaries(max_length: int, min_length: int = 8, length_bucket_step: float = 1.1) -> list[int]:
+def bucket_boundaries(
+    max_length: int, min_length: int = 8, length_bucket_step: float = 1.1
+) -> list[int]:
     """T2T's boundaries: from `min_length`, each `max(x + 1, int(x * step))`, below `max_length`."""
     if length_bucket_step <= 1.0:
         raise ValueError(f"length_bucket_step must be > 1, got {length_bucket_step}")
@@ -44,7 +46,12 @@ def readable_records(path: str) -> int:
     warning that names the file and what is skipped."""
     count, problem = scan_records(path)
     if problem is not None:
-        logging.warning("--skip_corrupt_records: %s: %s; using its first %d records and skipping the rest", path, problem, count)
+        logging.warning(
+            "--skip_corrupt_records: %s: %s; using its first %d records and skipping the rest",
+            path,
+            problem,
+            count,
+        )
     return count
 
 
@@ -110,7 +117,9 @@ def make_dataset(
         )
     else:
         dataset = dataset.flat_map(_read_file)
-    dataset = dataset.map(parse_example, num_parallel_calls=tf.data.AUTOTUNE, deterministic=not training)
+    dataset = dataset.map(
+        parse_example, num_parallel_calls=tf.data.AUTOTUNE, deterministic=not training
+    )
     if reverse:
         dataset = dataset.map(lambda ex: {"inputs": ex["targets"], "targets": ex["inputs"]})
     if drop_long_sequences is None:

@@ -9,9 +9,9 @@ import tensorflow as tf
 from absl import logging
 
 from t2t_lite.errors import DataError
+from t2t_lite.ids import EOS_ID
 from t2t_lite.problems import input_pipeline, tfrecord_io
 from t2t_lite.problems.registry import REVERSE_SUFFIX
-from t2t_lite.ids import EOS_ID
 from t2t_lite.problems.vocabulary import Vocabulary
 from t2t_lite.utils import file_system as fs
 
@@ -47,7 +47,9 @@ class Problem(abc.ABC):
         return type(self).name
 
     # -- generation -------------------------------------------------------------------
-    def prepare_vocabulary(self, data_dir: str, tmp_dir: str, seed: int, overwrite: bool = False) -> list[str]:
+    def prepare_vocabulary(
+        self, data_dir: str, tmp_dir: str, seed: int, overwrite: bool = False
+    ) -> list[str]:
         """Writes the vocabulary files the problem needs (if any) under temporary names in
         `data_dir` and returns those names; `generate_data` renames them together with the
         shards. An existing vocabulary is kept unless `overwrite`."""
@@ -111,7 +113,11 @@ class Problem(abc.ABC):
         `max_cases` > 0 keeps only the first cases of each split.
         """
         if not overwrite and self.is_generated(data_dir):
-            logging.info("%s: data already in %s; skipping (--overwrite regenerates)", self.dataset_name, data_dir)
+            logging.info(
+                "%s: data already in %s; skipping (--overwrite regenerates)",
+                self.dataset_name,
+                data_dir,
+            )
             return False
         created = not fs.exists(data_dir)
         fs.makedirs(data_dir)
@@ -126,7 +132,9 @@ class Problem(abc.ABC):
             raise
         return True
 
-    def _generate(self, data_dir: str, tmp_dir: str, seed: int, max_cases: int, overwrite: bool) -> None:
+    def _generate(
+        self, data_dir: str, tmp_dir: str, seed: int, max_cases: int, overwrite: bool
+    ) -> None:
         tfrecord_io.remove_stale_temporaries(data_dir, self.dataset_name)
         written = self.prepare_vocabulary(data_dir, tmp_dir, seed, overwrite)
         new_vocabulary = bool(written)
@@ -134,10 +142,16 @@ class Problem(abc.ABC):
             ids = self.generate_ids(split, data_dir, tmp_dir, seed)
             examples = (
                 tfrecord_io.serialize_example(inputs + [EOS_ID], targets + [EOS_ID])
-                for inputs, targets in _progress(_first(ids, max_cases), f"{self.dataset_name} {split}")
+                for inputs, targets in _progress(
+                    _first(ids, max_cases), f"{self.dataset_name} {split}"
+                )
             )
-            paths, count = tfrecord_io.write_shards(examples, self.shard_paths(data_dir, split), f"{seed}-{split}")
-            logging.info("%s %s: %d examples in %d shards", self.dataset_name, split, count, len(paths))
+            paths, count = tfrecord_io.write_shards(
+                examples, self.shard_paths(data_dir, split), f"{seed}-{split}"
+            )
+            logging.info(
+                "%s %s: %d examples in %d shards", self.dataset_name, split, count, len(paths)
+            )
             written += paths
         # Files of another split written with a replaced vocabulary would no longer
         # match it: a new vocabulary replaces every split on disk.
@@ -193,14 +207,18 @@ class Problem(abc.ABC):
         which of its files are corrupt, and where."""
         return tfrecord_io.corruption_error(self.data_files(data_dir, split))
 
-    def read_examples(self, data_dir: str, split: str = DEV) -> Iterator[tuple[list[int], list[int]]]:
+    def read_examples(
+        self, data_dir: str, split: str = DEV
+    ) -> Iterator[tuple[list[int], list[int]]]:
         """`(inputs, targets)` ids of one split in file order, as the model sees them
         (swapped for `_rev`), each ending in EOS."""
         for path in self.require_split(data_dir, split, f"decoding the {split} split"):
             try:
                 for record in tf.data.TFRecordDataset(path):
                     example = tfrecord_io.parse_example(record)
-                    inputs, targets = (example[name].numpy().tolist() for name in ("inputs", "targets"))
+                    inputs, targets = (
+                        example[name].numpy().tolist() for name in ("inputs", "targets")
+                    )
                     yield (targets, inputs) if self.was_reversed else (inputs, targets)
             except tf.errors.DataLossError:
                 raise tfrecord_io.corruption_error([path]) from None
@@ -229,4 +247,3 @@ def _progress(items, what: str):
             logging.info("%s: %d examples (%.0f/s)", what, count, count / (now - start))
             last = now
         yield item
-

@@ -36,7 +36,7 @@ def read_parallel(source_path: str, target_path: str) -> list[tuple[str, str]]:
             f"line counts differ: {source_path} has {len(sources)} lines, "
             f"{target_path} has {len(targets)}"
         )
-    pairs = [(s, t) for s, t in zip(sources, targets) if s and t]
+    pairs = [(s, t) for s, t in zip(sources, targets, strict=True) if s and t]
     if len(pairs) < len(sources):
         logging.info(
             "%s: dropped %d pairs with an empty line", source_path, len(sources) - len(pairs)

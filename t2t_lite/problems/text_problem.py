@@ -46,7 +46,8 @@ class Text2TextProblem(Problem):
 
     @property
     def vocab_filename(self) -> str:
-        return f"vocab.{self.dataset_name}.{self.approx_vocab_size}.{self.vocabulary_class.file_suffix}"
+        suffix = self.vocabulary_class.file_suffix
+        return f"vocab.{self.dataset_name}.{self.approx_vocab_size}.{suffix}"
 
     def vocab_path(self, data_dir: str) -> str:
         return os.path.join(data_dir, self.vocab_filename)
@@ -54,7 +55,9 @@ class Text2TextProblem(Problem):
     def vocabulary_files(self, data_dir: str) -> list[str]:
         return [self.vocab_path(data_dir)]
 
-    def prepare_vocabulary(self, data_dir: str, tmp_dir: str, seed: int, overwrite: bool = False) -> list[str]:
+    def prepare_vocabulary(
+        self, data_dir: str, tmp_dir: str, seed: int, overwrite: bool = False
+    ) -> list[str]:
         path = self.vocab_path(data_dir)
         if fs.exists(path) and not overwrite:
             logging.info("using the existing vocabulary %s", path)
@@ -76,17 +79,23 @@ class Text2TextProblem(Problem):
     def vocabulary(self, data_dir: str) -> dict:
         path = self.vocab_path(data_dir)
         if not fs.exists(path):
-            raise DataError(f"no vocabulary {path}; run t2t-datagen --problem={self.dataset_name} first")
+            raise DataError(
+                f"no vocabulary {path}; run t2t-datagen --problem={self.dataset_name} first"
+            )
         vocab = self.vocabulary_class.load(path)
         return {"inputs": vocab, "targets": vocab}
 
     def generate_ids(self, split: str, data_dir: str, tmp_dir: str, seed: int) -> Iterator:
         # A vocabulary trained by this run is still under its temporary name.
         staged = fs.temporary_path(self.vocab_path(data_dir))
-        vocab = self.vocabulary_class.load(staged) if fs.exists(staged) else self.vocabulary(data_dir)["inputs"]
+        vocab = (
+            self.vocabulary_class.load(staged)
+            if fs.exists(staged)
+            else self.vocabulary(data_dir)["inputs"]
+        )
         pairs = self._cached_text_pairs(split, tmp_dir)
         for start in range(0, len(pairs), _ENCODE_BATCH):
             chunk = pairs[start : start + _ENCODE_BATCH]
             sources = vocab.encode_batch([source for source, _ in chunk])
             targets = vocab.encode_batch([target for _, target in chunk])
-            yield from zip(sources, targets)
+            yield from zip(sources, targets, strict=True)

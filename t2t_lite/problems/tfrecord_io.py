@@ -47,15 +47,18 @@ def split_files(data_dir: str, dataset_name: str, split: str) -> list[str]:
     if len(shards) > 1:
         raise DataError(
             f"--data_dir={data_dir}: the {split} split of {dataset_name} mixes shard sets "
-            f"(-of-{', -of-'.join(f'{n:05d}' for n in sorted(shards))}); regenerate it with t2t-datagen --overwrite"
+            f"(-of-{', -of-'.join(f'{n:05d}' for n in sorted(shards))}); regenerate it with "
+            "t2t-datagen --overwrite"
         )
     for total, present in shards.items():
         missing = sorted(set(range(total)) - present)
         if missing:
+            first_missing = os.path.basename(
+                shard_paths(data_dir, dataset_name, split, total)[missing[0]]
+            )
             raise DataError(
                 f"--data_dir={data_dir}: the {split} split of {dataset_name} is incomplete: "
-                f"{len(missing)} of {total} shards are missing, the first "
-                f"{os.path.basename(shard_paths(data_dir, dataset_name, split, total)[missing[0]])}; "
+                f"{len(missing)} of {total} shards are missing, the first {first_missing}; "
                 "regenerate it with t2t-datagen --overwrite"
             )
     return files
@@ -71,11 +74,13 @@ def splits_on_disk(data_dir: str, dataset_name: str) -> list[str]:
 def serialize_example(inputs: list[int], targets: list[int]) -> bytes:
     feature = {
         name: tf.train.Feature(int64_list=tf.train.Int64List(value=ids))
-        for name, ids in zip(FEATURES, (inputs, targets))
+        for name, ids in zip(FEATURES, (inputs, targets), strict=True)
     }
     # deterministic=True: protobuf may write map entries (the features) in any order, and
     # the same seed must give byte-identical files.
-    return tf.train.Example(features=tf.train.Features(feature=feature)).SerializeToString(deterministic=True)
+    return tf.train.Example(features=tf.train.Features(feature=feature)).SerializeToString(
+        deterministic=True
+    )
 
 
 def parse_example(serialized: tf.Tensor) -> dict[str, tf.Tensor]:
@@ -96,7 +101,7 @@ def write_shards(
     for count, example in enumerate(serialized_examples, start=1):
         shards[(count - 1) % len(paths)].append(example)
     tmp_paths = []
-    for path, examples in zip(paths, shards):
+    for path, examples in zip(paths, shards, strict=True):
         random.Random(f"{seed}-{os.path.basename(path)}").shuffle(examples)
         tmp_path = fs.temporary_path(path)
         with tf.io.TFRecordWriter(tmp_path) as writer:
@@ -154,7 +159,9 @@ def corruption_error(paths: list[str]) -> DataError:
         if problem is not None:
             bad.append(f"{path}: {problem} (after {count} readable records)")
     if not bad:
-        return DataError(f"a TFRecord file among {len(paths)} became unreadable while being read: {paths}")
+        return DataError(
+            f"a TFRecord file among {len(paths)} became unreadable while being read: {paths}"
+        )
     return DataError(
         "corrupt TFRecord file: " + "; ".join(bad) + ". Regenerate the data (t2t-datagen "
         "--problem=... after deleting the file), or pass --skip_corrupt_records to train "

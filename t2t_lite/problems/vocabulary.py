@@ -14,12 +14,12 @@ from collections.abc import Callable, Iterable
 import tensorflow as tf
 import tensorflow_text as tf_text
 
-from t2t_lite.ids import EOS_ID, PAD_ID
+from t2t_lite.ids import EOS_ID, NUM_RESERVED_IDS, PAD_ID
 from t2t_lite.utils import file_system as fs
 from t2t_lite.utils.named_classes import name_registrar
 
-UNK_ID = 2
-NUM_RESERVED_IDS = 2
+# sentencepiece puts its unknown piece right after the reserved ids.
+UNK_ID = NUM_RESERVED_IDS
 
 
 @dataclasses.dataclass(frozen=True)
@@ -137,7 +137,9 @@ class SubwordVocabulary(StoredVocabulary):
         return train_subword_model(sentences, vocab_size, seed=seed)
 
     def resources(self) -> VocabularyResources:
-        return VocabularyResources(files=(self.path,) if self.path else (), trackables=(self.tokenizer,))
+        return VocabularyResources(
+            files=(self.path,) if self.path else (), trackables=(self.tokenizer,)
+        )
 
     def tf_encode(self, texts: tf.Tensor) -> tf.RaggedTensor:
         return tf.cast(self.tokenizer.tokenize(texts), tf.int64)

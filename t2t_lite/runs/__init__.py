@@ -38,7 +38,12 @@ from t2t_lite.runs.hparams_file import (
 )
 from t2t_lite.runs.output_dir import check_output_dir, hparams_differences, write_run_files
 from t2t_lite.runs.run_checkpoints import RunCheckpoints
-from t2t_lite.runs.trained_model import TrainedRun, load_trained_model, model_from_hparams, open_trained_run
+from t2t_lite.runs.trained_model import (
+    TrainedRun,
+    load_trained_model,
+    model_from_hparams,
+    open_trained_run,
+)
 
 __all__ = [
     "FLAGS_FILE",

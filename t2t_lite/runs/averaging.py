@@ -5,7 +5,12 @@ import numpy as np
 import tensorflow as tf
 from absl import logging
 
-from t2t_lite.runs.checkpoints import listed_checkpoints, load_weights, make_checkpoint, variables_by_path
+from t2t_lite.runs.checkpoints import (
+    listed_checkpoints,
+    load_weights,
+    make_checkpoint,
+    variables_by_path,
+)
 from t2t_lite.runs.errors import CheckpointError
 from t2t_lite.runs.hparams_file import load_run_hparams, save_run_hparams
 from t2t_lite.runs.trained_model import model_from_hparams
@@ -41,7 +46,9 @@ def average_latest_checkpoints(model_dir: str, output_dir: str, n: int) -> tuple
     fs.makedirs(output_dir)
     checkpoint = make_checkpoint(model)
     checkpoint.step = step
-    manager = tf.train.CheckpointManager(checkpoint, output_dir, max_to_keep=1, checkpoint_name="avg")
+    manager = tf.train.CheckpointManager(
+        checkpoint, output_dir, max_to_keep=1, checkpoint_name="avg"
+    )
     path = manager.save(checkpoint_number=int(step.numpy()))
     save_run_hparams(output_dir, hparams)
     return path, paths

@@ -21,7 +21,12 @@ from t2t_lite.utils import file_system as fs
 # `damaged_checkpoint_file` tells the two kinds apart.
 RESTORE_ERRORS = (AssertionError, ValueError, IndexError, tf.errors.OpError)
 # Of those, the ones that mean the files themselves cannot be read.
-_UNREADABLE_ERRORS = (tf.errors.DataLossError, tf.errors.NotFoundError, tf.errors.OutOfRangeError, IndexError)
+_UNREADABLE_ERRORS = (
+    tf.errors.DataLossError,
+    tf.errors.NotFoundError,
+    tf.errors.OutOfRangeError,
+    IndexError,
+)
 
 
 def variables_by_path(model) -> dict:
@@ -80,7 +85,9 @@ def load_weights(model, checkpoint_path: str, flag: str = "--checkpoint_path") -
                 f"cannot read checkpoint {checkpoint_path}: {damaged} is missing or corrupt "
                 f"({first_line(error)}); pass {flag}=<an earlier checkpoint>"
             ) from None
-        raise CheckpointError(f"cannot load {checkpoint_path} into this model: {first_line(error)}") from None
+        raise CheckpointError(
+            f"cannot load {checkpoint_path} into this model: {first_line(error)}"
+        ) from None
 
 
 def listed_checkpoints(directory: str) -> list[str]:
@@ -101,7 +108,8 @@ def find_checkpoint(path: str, flag: str = "--checkpoint_path") -> str:
             if state is not None and state.model_checkpoint_path:
                 named = os.path.join(path, os.path.basename(state.model_checkpoint_path))
                 raise CheckpointError(
-                    f"the latest checkpoint named in {os.path.join(path, 'checkpoint')}, {named}, is missing "
+                    f"the latest checkpoint named in {os.path.join(path, 'checkpoint')}, {named}, "
+                    "is missing "
                     f"({named}.index not found); pass {flag}=<an earlier checkpoint>"
                 )
             raise CheckpointError(f"no checkpoint in {path}")
@@ -126,7 +134,10 @@ def checkpoint_candidates(directory: str) -> list[str]:
     """Checkpoint prefixes in `directory`, newest first: those its `checkpoint` file lists
     (even if their files are gone) and those with an index file."""
     found = [path[: -len(".index")] for path in fs.glob(os.path.join(directory, "ckpt-*.index"))]
-    prefixes = {os.path.join(directory, os.path.basename(path)) for path in listed_checkpoints(directory) + found}
+    prefixes = {
+        os.path.join(directory, os.path.basename(path))
+        for path in listed_checkpoints(directory) + found
+    }
 
     def number(prefix: str) -> int:
         suffix = prefix.rsplit("-", 1)[-1]

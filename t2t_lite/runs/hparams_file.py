@@ -49,9 +49,13 @@ def with_problem_hparams(
 def save_run_hparams(run_dir: str, hparams: HParams) -> None:
     """Writes `run_dir/hparams.json` (through a temporary name)."""
     if "hparams_set" not in hparams:
-        raise HParamsError("a run's hparams need the name of their set (with_problem_hparams(hparams_set=...))")
+        raise HParamsError(
+            "a run's hparams need the name of their set (with_problem_hparams(hparams_set=...))"
+        )
     values = {**hparams.values(), _FORMAT_KEY: FORMAT_VERSION}
-    fs.write_atomically(os.path.join(run_dir, HPARAMS_FILE), json.dumps(values, indent=2, sort_keys=True) + "\n")
+    fs.write_atomically(
+        os.path.join(run_dir, HPARAMS_FILE), json.dumps(values, indent=2, sort_keys=True) + "\n"
+    )
 
 
 def load_run_hparams(run_dir: str, overrides: str = "") -> HParams:
@@ -77,7 +81,8 @@ def _merge_over_defaults(path: str, values: dict, run_dir: str) -> HParams:
     version = values.pop(_FORMAT_KEY, 1)
     if not isinstance(version, int) or not 1 <= version <= FORMAT_VERSION:
         raise HParamsError(
-            f"{path}: {_FORMAT_KEY}={version!r}, but this t2t_lite reads versions 1 to {FORMAT_VERSION}: "
+            f"{path}: {_FORMAT_KEY}={version!r}, but this t2t_lite reads versions 1 to "
+            f"{FORMAT_VERSION}: "
             "was the run written by a newer t2t_lite?"
         )
     for name in ("problem", "input_vocab_size", "target_vocab_size"):
@@ -91,13 +96,19 @@ def _merge_over_defaults(path: str, values: dict, run_dir: str) -> HParams:
             f"{path}: hparams_set {set_name!r}: {error} (a set of your own needs --t2t_usr_dir)"
         ) from None
     hparams = with_problem_hparams(
-        defaults, values["problem"], values["input_vocab_size"], values["target_vocab_size"], set_name
+        defaults,
+        values["problem"],
+        values["input_vocab_size"],
+        values["target_vocab_size"],
+        set_name,
     )
     unknown = sorted(name for name in values if name not in hparams)
     if unknown:
         raise HParamsError(
-            f"{path}: unknown hyperparameter{'s' if len(unknown) > 1 else ''} {', '.join(map(repr, unknown))}: "
-            f"this t2t_lite's {set_name} has no such name (written by a newer t2t_lite, or edited by hand?)"
+            f"{path}: unknown hyperparameter{'s' if len(unknown) > 1 else ''} "
+            f"{', '.join(map(repr, unknown))}: "
+            f"this t2t_lite's {set_name} has no such name (written by a newer t2t_lite, or edited "
+            "by hand?)"
         )
     try:
         hparams.override_from_dict(values)
@@ -115,6 +126,8 @@ def _legacy_set_name(run_dir: str, path: str) -> str:
             return found.group(1)
     logging.warning(
         "%s names no hparams_set and %s has none either: hparams it lacks take %s's defaults",
-        path, flags_path, _LEGACY_DEFAULT_SET,
+        path,
+        flags_path,
+        _LEGACY_DEFAULT_SET,
     )
     return _LEGACY_DEFAULT_SET

@@ -51,7 +51,8 @@ def check_output_dir(output_dir: str, hparams: HParams) -> bool:
         raise RunDirError(
             f"--output_dir={output_dir} holds a run with other hparams ({path}):\n  "
             + "\n  ".join(differences)
-            + "\nresume with the same --problem/--hparams_set/--hparams, or use another --output_dir"
+            + "\nresume with the same --problem/--hparams_set/--hparams, or use another "
+            "--output_dir"
         )
     return resumable
 

@@ -22,7 +22,9 @@ class RunCheckpoints:
       max_to_keep: checkpoints kept in `save_dir`.
     """
 
-    def __init__(self, checkpoint: tf.train.Checkpoint, run_dir: str, save_dir: str, max_to_keep: int):
+    def __init__(
+        self, checkpoint: tf.train.Checkpoint, run_dir: str, save_dir: str, max_to_keep: int
+    ):
         self.checkpoint = checkpoint
         self.run_dir = run_dir
         self.save_dir = save_dir
@@ -47,12 +49,16 @@ class RunCheckpoints:
                         f"({first_line(error)}); use another --output_dir"
                     ) from None
                 reason = f"{damaged}: {first_line(error)}"
-                logging.warning("checkpoint %s cannot be read (%s); trying the one before it", path, reason)
+                logging.warning(
+                    "checkpoint %s cannot be read (%s); trying the one before it", path, reason
+                )
                 unreadable.append(f"{path} ({reason})")
                 continue
             if unreadable:
                 logging.warning(
-                    "resuming from %s, the newest readable checkpoint, instead of %s", path, "; ".join(unreadable)
+                    "resuming from %s, the newest readable checkpoint, instead of %s",
+                    path,
+                    "; ".join(unreadable),
                 )
             return path
         if unreadable:
@@ -75,5 +81,6 @@ class RunCheckpoints:
                 fs.remove(leftover)
             raise CheckpointError(
                 f"could not write checkpoint ckpt-{step} in {self.save_dir} ({first_line(error)}); "
-                f"the latest checkpoint ({previous or 'none yet'}) is intact: free space and rerun to resume"
+                f"the latest checkpoint ({previous or 'none yet'}) is intact: free space and "
+                "rerun to resume"
             ) from None

@@ -16,7 +16,11 @@ def model_from_hparams(hparams: HParams, mixed_precision: str = "none") -> Trans
     """The built Transformer of a run's hparams (from `with_problem_hparams`)."""
     policy = "float32" if mixed_precision == "none" else mixed_precision
     model = Transformer.from_hparams(
-        hparams, hparams.input_vocab_size, hparams.target_vocab_size, dtype=policy, name="transformer"
+        hparams,
+        hparams.input_vocab_size,
+        hparams.target_vocab_size,
+        dtype=policy,
+        name="transformer",
     )
     model.build()
     return model
@@ -53,11 +57,16 @@ def open_trained_run(
     problem = get_problem(hparams.problem)
     vocabulary = problem.feature_vocabulary(data_dir)
     for feature in ("inputs", "targets"):
-        size, trained = vocabulary[feature].vocab_size, getattr(hparams, f"{feature[:-1]}_vocab_size")
+        size, trained = (
+            vocabulary[feature].vocab_size,
+            getattr(hparams, f"{feature[:-1]}_vocab_size"),
+        )
         if size != trained:
             raise DataError(
                 f"--data_dir={data_dir}: the {feature} vocabulary has {size} ids, the model in "
                 f"{output_dir} was trained with {trained}"
             )
     checkpoint = find_checkpoint(checkpoint_path or output_dir)
-    return TrainedRun(hparams, problem, vocabulary, checkpoint, load_trained_model(hparams, checkpoint))
+    return TrainedRun(
+        hparams, problem, vocabulary, checkpoint, load_trained_model(hparams, checkpoint)
+    )

@@ -9,7 +9,14 @@ from t2t_lite.training.learning_rate import T2TLearningRateSchedule
 from t2t_lite.training.metrics import finish_metrics, metric_sums
 from t2t_lite.training.optimizer import ReplicaSummedAdam, make_optimizer
 from t2t_lite.training.steps import EvalStep, TrainStep
-from t2t_lite.training.strategy import STRATEGIES, StrategyError, make_strategy, split_cpu
+from t2t_lite.training.strategy import (
+    STRATEGIES,
+    StrategyError,
+    default_strategy_name,
+    is_chief,
+    make_strategy,
+    split_cpu,
+)
 from t2t_lite.training.trainer import MIXED_PRECISION, NonFiniteLossError, Trainer, TrainerOptions
 
 __all__ = [
@@ -23,7 +30,9 @@ __all__ = [
     "NonFiniteLossError",
     "Trainer",
     "TrainerOptions",
+    "default_strategy_name",
     "finish_metrics",
+    "is_chief",
     "make_optimizer",
     "make_strategy",
     "metric_sums",

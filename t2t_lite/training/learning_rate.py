@@ -8,7 +8,14 @@ import tensorflow as tf
 
 from t2t_lite.hparams import HParams, HParamsError
 
-FACTORS = ("constant", "linear_warmup", "rsqrt_decay", "rsqrt_normalized_decay", "rsqrt_hidden_size", "cosdecay")
+FACTORS = (
+    "constant",
+    "linear_warmup",
+    "rsqrt_decay",
+    "rsqrt_normalized_decay",
+    "rsqrt_hidden_size",
+    "cosdecay",
+)
 
 
 @keras.saving.register_keras_serializable(package="t2t_lite")
@@ -33,7 +40,14 @@ class T2TLearningRateSchedule(keras.optimizers.schedules.LearningRateSchedule):
       decay_steps: `learning_rate_decay_steps`, for `cosdecay`.
     """
 
-    def __init__(self, schedule: str, constant: float, warmup_steps: int, hidden_size: int, decay_steps: int = 5000):
+    def __init__(
+        self,
+        schedule: str,
+        constant: float,
+        warmup_steps: int,
+        hidden_size: int,
+        decay_steps: int = 5000,
+    ):
         factors = [name.strip() for name in schedule.split("*") if name.strip()]
         unknown = [name for name in factors if name not in FACTORS]
         if unknown or not factors:
@@ -49,7 +63,9 @@ class T2TLearningRateSchedule(keras.optimizers.schedules.LearningRateSchedule):
         self.warmup_steps = int(warmup_steps)
         self.hidden_size = int(hidden_size)
         if "cosdecay" in factors and decay_steps <= 0:
-            raise HParamsError(f"learning_rate_decay_steps must be > 0 for cosdecay, got {decay_steps}")
+            raise HParamsError(
+                f"learning_rate_decay_steps must be > 0 for cosdecay, got {decay_steps}"
+            )
         self.decay_steps = int(decay_steps)
 
     @classmethod

@@ -6,10 +6,19 @@ import tensorflow as tf
 from t2t_lite.ids import PAD_ID
 from t2t_lite.models.loss import padded_cross_entropy_sums
 
-METRIC_SUM_NAMES = ("loss_sum", "nll_sum", "tokens", "correct_tokens", "sequences", "correct_sequences")
+METRIC_SUM_NAMES = (
+    "loss_sum",
+    "nll_sum",
+    "tokens",
+    "correct_tokens",
+    "sequences",
+    "correct_sequences",
+)
 
 
-def metric_sums(targets: tf.Tensor, logits: tf.Tensor, label_smoothing: float, pad_id: int = PAD_ID) -> dict:
+def metric_sums(
+    targets: tf.Tensor, logits: tf.Tensor, label_smoothing: float, pad_id: int = PAD_ID
+) -> dict:
     """Sums for one batch of `targets [batch, length]` and `logits [batch, length, vocab]`.
 
     A sequence counts as correct when the argmax is right at every non-pad position
@@ -20,7 +29,9 @@ def metric_sums(targets: tf.Tensor, logits: tf.Tensor, label_smoothing: float, p
     weights = tf.cast(tf.not_equal(targets, pad_id), tf.float32)
     loss_sum, tokens = padded_cross_entropy_sums(targets, logits, label_smoothing, pad_id)
     nll_sum, _ = padded_cross_entropy_sums(targets, logits, 0.0, pad_id)
-    correct = tf.cast(tf.equal(tf.argmax(logits, axis=-1, output_type=tf.int32), targets), tf.float32)
+    correct = tf.cast(
+        tf.equal(tf.argmax(logits, axis=-1, output_type=tf.int32), targets), tf.float32
+    )
     wrong_per_sequence = tf.reduce_sum((1.0 - correct) * weights, axis=1)
     has_tokens = tf.cast(tf.reduce_sum(weights, axis=1) > 0, tf.float32)
     return {
@@ -29,7 +40,9 @@ def metric_sums(targets: tf.Tensor, logits: tf.Tensor, label_smoothing: float, p
         "tokens": tokens,
         "correct_tokens": tf.reduce_sum(correct * weights),
         "sequences": tf.reduce_sum(has_tokens),
-        "correct_sequences": tf.reduce_sum(has_tokens * tf.cast(wrong_per_sequence == 0, tf.float32)),
+        "correct_sequences": tf.reduce_sum(
+            has_tokens * tf.cast(wrong_per_sequence == 0, tf.float32)
+        ),
     }
 
 

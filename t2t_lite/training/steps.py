@@ -68,7 +68,9 @@ class TrainStep:
         # Loss scaling meets overflowing gradients by design (it skips those updates and
         # lowers the scale); only a non-finite loss is an error then.
         self._loss_scaled = isinstance(optimizer, keras.optimizers.LossScaleOptimizer)
-        self.first_nonfinite_step = tf.Variable(-1, dtype=tf.int64, trainable=False, name="first_nonfinite_step")
+        self.first_nonfinite_step = tf.Variable(
+            -1, dtype=tf.int64, trainable=False, name="first_nonfinite_step"
+        )
         # Stop requests (SIGTERM) of this worker, and whether any worker made one, as
         # agreed in the last step: synchronous workers must stop after the same step.
         self.stop_request = tf.Variable(0.0, trainable=False, name="stop_request")
@@ -78,7 +80,9 @@ class TrainStep:
         variables = self.model.trainable_variables
         with tf.GradientTape() as tape:
             logits = self.model(batch, training=True)
-            loss_sum, _ = padded_cross_entropy_sums(batch["targets"], logits, self.label_smoothing, PAD_ID)
+            loss_sum, _ = padded_cross_entropy_sums(
+                batch["targets"], logits, self.label_smoothing, PAD_ID
+            )
             loss = loss_sum / tf.maximum(global_tokens, 1.0)
             scaled_loss = self.optimizer.scale_loss(loss)
         return loss_sum, tape.gradient(scaled_loss, variables)
@@ -87,9 +91,13 @@ class TrainStep:
         context = tf.distribute.get_replica_context()
         local_tokens = tf.reduce_sum(tf.cast(tf.not_equal(batch["targets"], PAD_ID), tf.float32))
         # One collective for the token count and the workers' stop requests.
-        totals = context.all_reduce(tf.distribute.ReduceOp.SUM, tf.stack([local_tokens, stop_request]))
+        totals = context.all_reduce(
+            tf.distribute.ReduceOp.SUM, tf.stack([local_tokens, stop_request])
+        )
         loss_sum, gradients = self._gradients(batch, totals[0])
-        *gradients, global_loss = context.all_reduce(tf.distribute.ReduceOp.SUM, [*gradients, loss_sum])
+        *gradients, global_loss = context.all_reduce(
+            tf.distribute.ReduceOp.SUM, [*gradients, loss_sum]
+        )
         finite = tf.math.is_finite(global_loss)
         if not self._loss_scaled:
             finite &= tf.math.is_finite(tf.linalg.global_norm(gradients))
@@ -102,7 +110,9 @@ class TrainStep:
             self.replica_step, args=(distributed_batch, self.stop_request.read_value())
         )
         # Both flags come from all-reduced values: every replica holds the same verdict.
-        nonfinite, stop = (self.strategy.experimental_local_results(x)[0] for x in (nonfinite, stop))
+        nonfinite, stop = (
+            self.strategy.experimental_local_results(x)[0] for x in (nonfinite, stop)
+        )
         step = tf.cast(self.optimizer.iterations, tf.int64)  # already counts this update
         first_bad = nonfinite & (self.first_nonfinite_step < 0)
         self.first_nonfinite_step.assign(tf.where(first_bad, step, self.first_nonfinite_step))

@@ -34,7 +34,9 @@ def default_strategy_name() -> str:
     return "mirrored" if len(tf.config.list_physical_devices("GPU")) > 1 else "one_device"
 
 
-def make_strategy(name: str | None = None, num_gpus: int | None = None, tpu: str | None = None) -> tf.distribute.Strategy:
+def make_strategy(
+    name: str | None = None, num_gpus: int | None = None, tpu: str | None = None
+) -> tf.distribute.Strategy:
     """Builds the named strategy.
 
     Args:
@@ -45,7 +47,9 @@ def make_strategy(name: str | None = None, num_gpus: int | None = None, tpu: str
     """
     name = name or default_strategy_name()
     if name not in STRATEGIES:
-        raise StrategyError(f"unknown distribution strategy {name!r}; known: {', '.join(STRATEGIES)}")
+        raise StrategyError(
+            f"unknown distribution strategy {name!r}; known: {', '.join(STRATEGIES)}"
+        )
     # Multi-worker and TPU set-up must come before anything starts TensorFlow's runtime
     # (listing logical devices does).
     if name == "multi_worker_mirrored":
@@ -71,7 +75,8 @@ def _multi_worker_strategy() -> tf.distribute.Strategy:
     if not text:
         raise StrategyError(
             "multi_worker_mirrored needs TF_CONFIG, e.g. "
-            '{"cluster": {"worker": ["host1:port", "host2:port"]}, "task": {"type": "worker", "index": 0}}'
+            '{"cluster": {"worker": ["host1:port", "host2:port"]}, "task": {"type": "worker", '
+            '"index": 0}}'
         )
     try:
         config = json.loads(text)
@@ -86,7 +91,9 @@ def _multi_worker_strategy() -> tf.distribute.Strategy:
 
 def _tpu_strategy(tpu: str | None) -> tf.distribute.Strategy:
     if not tpu:
-        raise StrategyError("--distribution_strategy=tpu needs --tpu (a TPU name, grpc:// address, or local)")
+        raise StrategyError(
+            "--distribution_strategy=tpu needs --tpu (a TPU name, grpc:// address, or local)"
+        )
     try:
         resolver = tf.distribute.cluster_resolver.TPUClusterResolver(tpu=tpu)
         tf.config.experimental_connect_to_cluster(resolver)
@@ -102,4 +109,12 @@ def is_chief(strategy: tf.distribute.Strategy) -> bool:
     if not isinstance(strategy, tf.distribute.MultiWorkerMirroredStrategy) or resolver is None:
         return True
     task_type, task_id = resolver.task_type, resolver.task_id
-    return task_type is None or task_type == "chief" or (task_type == "worker" and task_id == 0 and "chief" not in resolver.cluster_spec().as_dict())
+    return (
+        task_type is None
+        or task_type == "chief"
+        or (
+            task_type == "worker"
+            and task_id == 0
+            and "chief" not in resolver.cluster_spec().as_dict()
+        )
+    )

@@ -103,7 +103,9 @@ class Trainer:
             self.optimizer.build(self.model.trainable_variables)
             self.checkpoint = make_checkpoint(self.model, self.optimizer)
         self.schedule = T2TLearningRateSchedule.from_hparams(hparams)
-        self._checkpoint_dir = output_dir if self.is_chief else tempfile.mkdtemp(prefix="t2t_worker_ckpt_")
+        self._checkpoint_dir = (
+            output_dir if self.is_chief else tempfile.mkdtemp(prefix="t2t_worker_ckpt_")
+        )
         self.checkpoints = RunCheckpoints(
             self.checkpoint, output_dir, self._checkpoint_dir, self.options.keep_checkpoint_max
         )
@@ -112,7 +114,11 @@ class Trainer:
         if self.restored_from:
             logging.info("resumed from %s at step %d", self.restored_from, self.step)
         self.train_step = TrainStep(
-            self.model, self.optimizer, strategy, hparams.label_smoothing, jit_compile=self.options.xla
+            self.model,
+            self.optimizer,
+            strategy,
+            hparams.label_smoothing,
+            jit_compile=self.options.xla,
         )
         self.eval_step = EvalStep(self.model, hparams.label_smoothing)
         self._writers = {}
@@ -144,7 +150,9 @@ class Trainer:
     def _writer(self, name: str):
         if name not in self._writers:
             if self.is_chief:
-                self._writers[name] = tf.summary.create_file_writer(os.path.join(self.output_dir, name))
+                self._writers[name] = tf.summary.create_file_writer(
+                    os.path.join(self.output_dir, name)
+                )
             else:
                 self._writers[name] = tf.summary.create_noop_writer()
         return self._writers[name]
@@ -182,7 +190,9 @@ class Trainer:
             self.problem.require_split(self.data_dir, DEV, "evaluation (train_and_evaluate)")
         step = self.step
         if step >= train_steps:
-            logging.info("already at step %d >= --train_steps=%d; nothing to train", step, train_steps)
+            logging.info(
+                "already at step %d >= --train_steps=%d; nothing to train", step, train_steps
+            )
             return "done"
         options = self.options
         iterator = iter(self._train_dataset(step))
@@ -205,19 +215,26 @@ class Trainer:
                 window_steps += 1
                 # Workers of a synchronous job must all stop after the same step (saving
                 # is collective), so they follow the vote rather than their own signal.
-                stopping = bool(self.train_step.stop_agreed.numpy()) if multi_worker else sigterm.received
+                stopping = (
+                    bool(self.train_step.stop_agreed.numpy()) if multi_worker else sigterm.received
+                )
                 must_log = step % options.log_step_count_steps == 0 or step == train_steps
-                must_save = stopping or step % options.local_eval_frequency == 0 or step == train_steps
+                must_save = (
+                    stopping or step % options.local_eval_frequency == 0 or step == train_steps
+                )
                 if must_log or must_save:
                     self._stop_if_nonfinite(step)
                 if must_log:
-                    self._log_progress(step, train_steps, window_loss, window_tokens, window_steps, window_start)
+                    self._log_progress(
+                        step, train_steps, window_loss, window_tokens, window_steps, window_start
+                    )
                     window_loss, window_tokens, window_steps = 0.0, 0.0, 0
                     window_start = time.monotonic()
                 if stopping:
                     logging.warning(
                         "SIGTERM %s: saving a checkpoint at step %d and stopping",
-                        "received" if sigterm.received else "received by another worker", step,
+                        "received" if sigterm.received else "received by another worker",
+                        step,
                     )
                     self.save(step)
                     return "preempted"
@@ -249,10 +266,17 @@ class Trainer:
         learning_rate = float(self.schedule(step - 1))
         logging.info(
             "step %d/%d: loss %.4f, learning rate %.3g, %.0f tokens/s, %.3f s/step",
-            step, train_steps, loss, learning_rate, tokens / seconds, seconds / steps,
+            step,
+            train_steps,
+            loss,
+            learning_rate,
+            tokens / seconds,
+            seconds / steps,
         )
         self._write_scalars(
-            "train", step, {"loss": loss, "learning_rate": learning_rate, "tokens_per_second": tokens / seconds}
+            "train",
+            step,
+            {"loss": loss, "learning_rate": learning_rate, "tokens_per_second": tokens / seconds},
         )
 
     # -- evaluation ---------------------------------------------------------------------
@@ -261,7 +285,10 @@ class Trainer:
         written to `output_dir/eval`."""
         step = self.step if step is None else step
         dataset = self.problem.dataset(
-            "eval", self.data_dir, self.hparams, seed=self.options.seed,
+            "eval",
+            self.data_dir,
+            self.hparams,
+            seed=self.options.seed,
             skip_corrupt_records=self.options.skip_corrupt_records,
         )
         if self.options.eval_steps:
@@ -277,7 +304,10 @@ class Trainer:
             raise self.problem.corruption_error(self.data_dir, "dev") from None
         metrics = finish_metrics(sums)
         text = ", ".join(f"{name} {value:.4f}" for name, value in metrics.items())
-        print(f"eval at step {step} ({batches} batches, {int(sums['sequences'])} sequences): {text}", flush=True)
+        print(
+            f"eval at step {step} ({batches} batches, {int(sums['sequences'])} sequences): {text}",
+            flush=True,
+        )
         self._write_scalars("eval", step, metrics)
         return metrics
 
@@ -286,4 +316,3 @@ class Trainer:
             writer.close()
         if not self.is_chief:
             fs.remove(self._checkpoint_dir)
-

@@ -94,7 +94,9 @@ def rename_tree(source: str, target: str) -> None:
     if is_local(source):
         tf.io.gfile.rename(source, target)
         return
-    files = [os.path.join(root, name) for root, _, names in tf.io.gfile.walk(source) for name in names]
+    files = [
+        os.path.join(root, name) for root, _, names in tf.io.gfile.walk(source) for name in names
+    ]
     files.sort(key=lambda path: os.path.basename(path) == "saved_model.pb")
     for path in files:
         destination = target + path[len(source) :]
@@ -128,6 +130,8 @@ def atomic_output(path: str, tag: str = "", directory: bool = False) -> Iterator
 def write_atomically(path: str, data: bytes | str) -> None:
     """Writes `data` to `path` through a temporary name, so `path` holds the old content
     or the new, whole."""
-    with atomic_output(path) as tmp_path:
-        with GFile(tmp_path, "wb" if isinstance(data, bytes) else "w") as f:
-            f.write(data)
+    with (
+        atomic_output(path) as tmp_path,
+        GFile(tmp_path, "wb" if isinstance(data, bytes) else "w") as f,
+    ):
+        f.write(data)

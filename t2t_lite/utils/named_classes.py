@@ -5,7 +5,9 @@ its name)."""
 from collections.abc import Callable
 
 
-def name_registrar(table: dict[str, type], kind: str, base: type) -> Callable[[str], Callable[[type], type]]:
+def name_registrar(
+    table: dict[str, type], kind: str, base: type
+) -> Callable[[str], Callable[[type], type]]:
     """A `register(name)` class decorator that adds subclasses of `base` to `table`."""
 
     def register(name: str) -> Callable[[type], type]:

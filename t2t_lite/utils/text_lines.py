@@ -31,4 +31,6 @@ def read_lines(path: str, what: str = "") -> list[str]:
 def write_lines_atomically(path: str, lines: list[str]) -> None:
     """Writes one line per item through a temporary name beside `path`; a line break
     inside an item becomes a space so the alignment holds."""
-    fs.write_atomically(path, "".join(line.replace("\r", " ").replace("\n", " ") + "\n" for line in lines))
+    fs.write_atomically(
+        path, "".join(line.replace("\r", " ").replace("\n", " ") + "\n" for line in lines)
+    )

@@ -5,9 +5,9 @@ and nothing written."""
 import os
 
 import pytest
+from test_decoder_binary import assert_fails
 
 from binaries import run_binary
-from test_decoder_binary import assert_fails
 
 # Runs binaries or trains models in subprocesses: `make test-fast` leaves it out.
 pytestmark = pytest.mark.slow
@@ -16,49 +16,318 @@ pytestmark = pytest.mark.slow
 # (a trained reverse-binary run), {tmp} (this test's empty directory), {text} (a small
 # text file).
 CASES = [
-    ("t2t-datagen", ["--problem=algorithmic_reverse_binary40", "--data_dir={tmp}/d", "--random_seed=x"], ["--random_seed"]),
-    ("t2t-datagen", ["--problem=algorithmic_reverse_binary40", "--data_dir={tmp}/d", "--max_cases=-1"], ["--max_cases"]),
-    ("t2t-datagen", ["--problem=algorithmic_revers_binary40", "--data_dir={tmp}/d"], ["algorithmic_revers_binary40"]),
+    (
+        "t2t-datagen",
+        ["--problem=algorithmic_reverse_binary40", "--data_dir={tmp}/d", "--random_seed=x"],
+        ["--random_seed"],
+    ),
+    (
+        "t2t-datagen",
+        ["--problem=algorithmic_reverse_binary40", "--data_dir={tmp}/d", "--max_cases=-1"],
+        ["--max_cases"],
+    ),
+    (
+        "t2t-datagen",
+        ["--problem=algorithmic_revers_binary40", "--data_dir={tmp}/d"],
+        ["algorithmic_revers_binary40"],
+    ),
     ("t2t-datagen", ["--problem=algorithmic_reverse_binary40"], ["--data_dir"]),
     ("t2t-datagen", ["--data_dir={tmp}/d"], ["--problem"]),
-    ("t2t-datagen", ["--problem=translate_parallel_text", "--data_dir={tmp}/d", "--train_source={tmp}/none.en",
-                     "--train_target={tmp}/none.de"], ["{tmp}/none.en"]),
-    ("t2t-datagen", ["--problem=algorithmic_reverse_binary40", "--data_dir={tmp}/d", "--approx_vocab_size=10"], ["--approx_vocab_size"]),
-    ("t2t-datagen", ["--problem=algorithmic_reverse_binary40", "--data_dir={tmp}/d", "--t2t_usr_dir={tmp}/nowhere"], ["{tmp}/nowhere"]),
-    ("t2t-datagen", ["--problem=algorithmic_reverse_binary40", "--data_dir={tmp}/d", "--no_such_flag=1"], ["no_such_flag"]),
-    ("t2t-trainer", ["--problem=algorithmic_reverse_binary40_test", "--data_dir={data}", "--output_dir={tmp}/o", "--train_steps=ten"], ["--train_steps"]),
-    ("t2t-trainer", ["--problem=algorithmic_reverse_binary40_test", "--data_dir={data}", "--output_dir={tmp}/o", "--train_steps=-3"], ["--train_steps"]),
-    ("t2t-trainer", ["--problem=algorithmic_reverse_binary40_test", "--data_dir={data}", "--output_dir={tmp}/o", "--local_eval_frequency=0"], ["--local_eval_frequency"]),
-    ("t2t-trainer", ["--problem=algorithmic_reverse_binary40_test", "--data_dir={data}", "--output_dir={tmp}/o", "--hparams_set=transformer_tinyy"], ["transformer_tinyy", "did you mean transformer_tiny"]),
-    ("t2t-trainer", ["--problem=algorithmic_reverse_binary4", "--data_dir={data}", "--output_dir={tmp}/o"], ["algorithmic_reverse_binary4"]),
-    ("t2t-trainer", ["--problem=algorithmic_reverse_binary40_test", "--data_dir={data}", "--output_dir={tmp}/o", "--hparams=hiden_size=8"], ["--hparams", "hiden_size"]),
-    ("t2t-trainer", ["--problem=algorithmic_reverse_binary40_test", "--data_dir={data}", "--output_dir={tmp}/o", "--hparams=hidden_size=big"], ["--hparams", "hidden_size"]),
-    ("t2t-trainer", ["--problem=algorithmic_reverse_binary40_test", "--data_dir={data}", "--output_dir={tmp}/o", "--hparams=learning_rate_schedule=cosine"], ["cosine"]),
-    ("t2t-trainer", ["--problem=algorithmic_reverse_binary40_test", "--data_dir={data}", "--output_dir={tmp}/o", "--schedule=forever"], ["--schedule"]),
-    ("t2t-trainer", ["--problem=algorithmic_reverse_binary40_test", "--data_dir={data}", "--output_dir={tmp}/o", "--mixed_precision=fp8"], ["--mixed_precision"]),
-    ("t2t-trainer", ["--problem=algorithmic_reverse_binary40_test", "--data_dir={data}", "--output_dir={tmp}/o", "--distribution_strategy=ring"], ["--distribution_strategy"]),
-    ("t2t-trainer", ["--problem=algorithmic_reverse_binary40_test", "--data_dir={data}", "--output_dir={tmp}/o", "--num_gpus=4"], ["--num_gpus=4"]),
-    ("t2t-trainer", ["--problem=algorithmic_reverse_binary40_test", "--data_dir={tmp}/empty", "--output_dir={tmp}/o"], ["--data_dir={tmp}/empty"]),
-    ("t2t-trainer", ["--problem=algorithmic_reverse_binary40_test", "--data_dir={data}", "--output_dir={tmp}/o", "--warm_start_from={tmp}/none"], ["{tmp}/none"]),
-    ("t2t-trainer", ["--problem=algorithmic_reverse_binary40_test", "--data_dir={data}"], ["--output_dir"]),
-    ("t2t-decoder", ["--data_dir={data}", "--output_dir={run}", "--decode_from_file={tmp}/none.txt"], ["--decode_from_file={tmp}/none.txt", "no such file"]),
-    ("t2t-decoder", ["--data_dir={data}", "--output_dir={run}", "--decode_from_file={text}", "--decode_hparams=beam_size=0"], ["--decode_hparams", "beam_size"]),
-    ("t2t-decoder", ["--data_dir={data}", "--output_dir={run}", "--decode_from_file={text}", "--decode_hparams=alpha=high"], ["--decode_hparams", "alpha"]),
-    ("t2t-decoder", ["--data_dir={data}", "--output_dir={run}", "--decode_from_file={text}", "--decode_hparams=beams=2"], ["--decode_hparams", "beams"]),
-    ("t2t-decoder", ["--data_dir={data}", "--output_dir={tmp}", "--decode_from_file={text}"], ["hparams.json"]),
-    ("t2t-decoder", ["--data_dir={data}", "--output_dir={run}", "--decode_from_file={text}", "--checkpoint_path={tmp}/ckpt-9"], ["{tmp}/ckpt-9", "not found"]),
-    ("t2t-decoder", ["--data_dir={data}", "--output_dir={run}", "--decode_from_file={text}", "--decode_to_file={tmp}/empty"], ["{tmp}/empty"]),
-    ("t2t-decoder", ["--data_dir={data}", "--output_dir={run}", "--decode_from_file={text}", "--hparams=max_length=x"], ["--hparams", "max_length"]),
-    ("t2t-decoder", ["--data_dir={data}", "--output_dir={run}", "--decode_from_file={text}", "--hparams=hidden_sise=3"], ["--hparams", "hidden_sise"]),
-    ("t2t-decoder", ["--data_dir={data}", "--output_dir={run}", "--decode_from_file={text}", "--xla=maybe"], ["--xla"]),
-    ("t2t-exporter", ["--data_dir={data}", "--output_dir={run}", "--export_dir={tmp}/e", "--version=-1"], ["--version"]),
-    ("t2t-exporter", ["--data_dir={data}", "--output_dir={run}", "--export_dir={tmp}/e", "--version=one"], ["--version"]),
-    ("t2t-exporter", ["--data_dir={data}", "--output_dir={run}", "--export_dir={tmp}/e", "--decode_hparams=extra_length=-5"], ["--decode_hparams", "extra_length"]),
-    ("t2t-exporter", ["--data_dir={data}", "--output_dir={run}", "--export_dir={tmp}/e", "--checkpoint_path={tmp}/none"], ["{tmp}/none"]),
+    (
+        "t2t-datagen",
+        [
+            "--problem=translate_parallel_text",
+            "--data_dir={tmp}/d",
+            "--train_source={tmp}/none.en",
+            "--train_target={tmp}/none.de",
+        ],
+        ["{tmp}/none.en"],
+    ),
+    (
+        "t2t-datagen",
+        ["--problem=algorithmic_reverse_binary40", "--data_dir={tmp}/d", "--approx_vocab_size=10"],
+        ["--approx_vocab_size"],
+    ),
+    (
+        "t2t-datagen",
+        [
+            "--problem=algorithmic_reverse_binary40",
+            "--data_dir={tmp}/d",
+            "--t2t_usr_dir={tmp}/nowhere",
+        ],
+        ["{tmp}/nowhere"],
+    ),
+    (
+        "t2t-datagen",
+        ["--problem=algorithmic_reverse_binary40", "--data_dir={tmp}/d", "--no_such_flag=1"],
+        ["no_such_flag"],
+    ),
+    (
+        "t2t-trainer",
+        [
+            "--problem=algorithmic_reverse_binary40_test",
+            "--data_dir={data}",
+            "--output_dir={tmp}/o",
+            "--train_steps=ten",
+        ],
+        ["--train_steps"],
+    ),
+    (
+        "t2t-trainer",
+        [
+            "--problem=algorithmic_reverse_binary40_test",
+            "--data_dir={data}",
+            "--output_dir={tmp}/o",
+            "--train_steps=-3",
+        ],
+        ["--train_steps"],
+    ),
+    (
+        "t2t-trainer",
+        [
+            "--problem=algorithmic_reverse_binary40_test",
+            "--data_dir={data}",
+            "--output_dir={tmp}/o",
+            "--local_eval_frequency=0",
+        ],
+        ["--local_eval_frequency"],
+    ),
+    (
+        "t2t-trainer",
+        [
+            "--problem=algorithmic_reverse_binary40_test",
+            "--data_dir={data}",
+            "--output_dir={tmp}/o",
+            "--hparams_set=transformer_tinyy",
+        ],
+        ["transformer_tinyy", "did you mean transformer_tiny"],
+    ),
+    (
+        "t2t-trainer",
+        ["--problem=algorithmic_reverse_binary4", "--data_dir={data}", "--output_dir={tmp}/o"],
+        ["algorithmic_reverse_binary4"],
+    ),
+    (
+        "t2t-trainer",
+        [
+            "--problem=algorithmic_reverse_binary40_test",
+            "--data_dir={data}",
+            "--output_dir={tmp}/o",
+            "--hparams=hiden_size=8",
+        ],
+        ["--hparams", "hiden_size"],
+    ),
+    (
+        "t2t-trainer",
+        [
+            "--problem=algorithmic_reverse_binary40_test",
+            "--data_dir={data}",
+            "--output_dir={tmp}/o",
+            "--hparams=hidden_size=big",
+        ],
+        ["--hparams", "hidden_size"],
+    ),
+    (
+        "t2t-trainer",
+        [
+            "--problem=algorithmic_reverse_binary40_test",
+            "--data_dir={data}",
+            "--output_dir={tmp}/o",
+            "--hparams=learning_rate_schedule=cosine",
+        ],
+        ["cosine"],
+    ),
+    (
+        "t2t-trainer",
+        [
+            "--problem=algorithmic_reverse_binary40_test",
+            "--data_dir={data}",
+            "--output_dir={tmp}/o",
+            "--schedule=forever",
+        ],
+        ["--schedule"],
+    ),
+    (
+        "t2t-trainer",
+        [
+            "--problem=algorithmic_reverse_binary40_test",
+            "--data_dir={data}",
+            "--output_dir={tmp}/o",
+            "--mixed_precision=fp8",
+        ],
+        ["--mixed_precision"],
+    ),
+    (
+        "t2t-trainer",
+        [
+            "--problem=algorithmic_reverse_binary40_test",
+            "--data_dir={data}",
+            "--output_dir={tmp}/o",
+            "--distribution_strategy=ring",
+        ],
+        ["--distribution_strategy"],
+    ),
+    (
+        "t2t-trainer",
+        [
+            "--problem=algorithmic_reverse_binary40_test",
+            "--data_dir={data}",
+            "--output_dir={tmp}/o",
+            "--num_gpus=4",
+        ],
+        ["--num_gpus=4"],
+    ),
+    (
+        "t2t-trainer",
+        [
+            "--problem=algorithmic_reverse_binary40_test",
+            "--data_dir={tmp}/empty",
+            "--output_dir={tmp}/o",
+        ],
+        ["--data_dir={tmp}/empty"],
+    ),
+    (
+        "t2t-trainer",
+        [
+            "--problem=algorithmic_reverse_binary40_test",
+            "--data_dir={data}",
+            "--output_dir={tmp}/o",
+            "--warm_start_from={tmp}/none",
+        ],
+        ["{tmp}/none"],
+    ),
+    (
+        "t2t-trainer",
+        ["--problem=algorithmic_reverse_binary40_test", "--data_dir={data}"],
+        ["--output_dir"],
+    ),
+    (
+        "t2t-decoder",
+        ["--data_dir={data}", "--output_dir={run}", "--decode_from_file={tmp}/none.txt"],
+        ["--decode_from_file={tmp}/none.txt", "no such file"],
+    ),
+    (
+        "t2t-decoder",
+        [
+            "--data_dir={data}",
+            "--output_dir={run}",
+            "--decode_from_file={text}",
+            "--decode_hparams=beam_size=0",
+        ],
+        ["--decode_hparams", "beam_size"],
+    ),
+    (
+        "t2t-decoder",
+        [
+            "--data_dir={data}",
+            "--output_dir={run}",
+            "--decode_from_file={text}",
+            "--decode_hparams=alpha=high",
+        ],
+        ["--decode_hparams", "alpha"],
+    ),
+    (
+        "t2t-decoder",
+        [
+            "--data_dir={data}",
+            "--output_dir={run}",
+            "--decode_from_file={text}",
+            "--decode_hparams=beams=2",
+        ],
+        ["--decode_hparams", "beams"],
+    ),
+    (
+        "t2t-decoder",
+        ["--data_dir={data}", "--output_dir={tmp}", "--decode_from_file={text}"],
+        ["hparams.json"],
+    ),
+    (
+        "t2t-decoder",
+        [
+            "--data_dir={data}",
+            "--output_dir={run}",
+            "--decode_from_file={text}",
+            "--checkpoint_path={tmp}/ckpt-9",
+        ],
+        ["{tmp}/ckpt-9", "not found"],
+    ),
+    (
+        "t2t-decoder",
+        [
+            "--data_dir={data}",
+            "--output_dir={run}",
+            "--decode_from_file={text}",
+            "--decode_to_file={tmp}/empty",
+        ],
+        ["{tmp}/empty"],
+    ),
+    (
+        "t2t-decoder",
+        [
+            "--data_dir={data}",
+            "--output_dir={run}",
+            "--decode_from_file={text}",
+            "--hparams=max_length=x",
+        ],
+        ["--hparams", "max_length"],
+    ),
+    (
+        "t2t-decoder",
+        [
+            "--data_dir={data}",
+            "--output_dir={run}",
+            "--decode_from_file={text}",
+            "--hparams=hidden_sise=3",
+        ],
+        ["--hparams", "hidden_sise"],
+    ),
+    (
+        "t2t-decoder",
+        ["--data_dir={data}", "--output_dir={run}", "--decode_from_file={text}", "--xla=maybe"],
+        ["--xla"],
+    ),
+    (
+        "t2t-exporter",
+        ["--data_dir={data}", "--output_dir={run}", "--export_dir={tmp}/e", "--version=-1"],
+        ["--version"],
+    ),
+    (
+        "t2t-exporter",
+        ["--data_dir={data}", "--output_dir={run}", "--export_dir={tmp}/e", "--version=one"],
+        ["--version"],
+    ),
+    (
+        "t2t-exporter",
+        [
+            "--data_dir={data}",
+            "--output_dir={run}",
+            "--export_dir={tmp}/e",
+            "--decode_hparams=extra_length=-5",
+        ],
+        ["--decode_hparams", "extra_length"],
+    ),
+    (
+        "t2t-exporter",
+        [
+            "--data_dir={data}",
+            "--output_dir={run}",
+            "--export_dir={tmp}/e",
+            "--checkpoint_path={tmp}/none",
+        ],
+        ["{tmp}/none"],
+    ),
     ("t2t-exporter", ["--output_dir={run}", "--export_dir={tmp}/e"], ["--data_dir"]),
-    ("t2t-exporter", ["--data_dir={data}", "--output_dir={tmp}", "--export_dir={tmp}/e"], ["hparams.json"]),
+    (
+        "t2t-exporter",
+        ["--data_dir={data}", "--output_dir={tmp}", "--export_dir={tmp}/e"],
+        ["hparams.json"],
+    ),
     ("t2t-bleu", ["--translation={tmp}/none.txt", "--reference={text}"], ["{tmp}/none.txt"]),
-    ("t2t-bleu", ["--translation={text}", "--reference={text}", "--tokenize=moses"], ["--tokenize", "moses"]),
+    (
+        "t2t-bleu",
+        ["--translation={text}", "--reference={text}", "--tokenize=moses"],
+        ["--tokenize", "moses"],
+    ),
     ("t2t-bleu", ["--translation={text}"], ["--reference"]),
     ("t2t-avg-all", ["--model_dir={run}", "--output_dir={tmp}/avg", "--n=0"], ["--n"]),
     ("t2t-avg-all", ["--model_dir={run}", "--output_dir={tmp}/avg", "--n=two"], ["--n"]),

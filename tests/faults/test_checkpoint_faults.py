@@ -3,11 +3,13 @@ the bad file; the trainer falls back to the checkpoint before it, with a warning
 
 import glob
 import os
+import pathlib
 
 import pytest
 
-from binaries import run_binary
 from t2t_lite.problems import get_problem
+
+from binaries import run_binary
 from training_runs import PROBLEM, checkpoint_step, run_trainer
 
 # Runs binaries or trains models in subprocesses: `make test-fast` leaves it out.
@@ -20,7 +22,9 @@ def trained(tmp_path_factory):
     root = tmp_path_factory.mktemp("ckpt_faults")
     data_dir = root / "data"
     get_problem(PROBLEM).generate_data(str(data_dir), str(data_dir), seed=9)
-    result = run_trainer(data_dir, root / "run", "--schedule=train", "--train_steps=6", "--local_eval_frequency=2")
+    result = run_trainer(
+        data_dir, root / "run", "--schedule=train", "--train_steps=6", "--local_eval_frequency=2"
+    )
     assert result.returncode == 0, result.stderr
     return data_dir, root / "run"
 
@@ -33,16 +37,16 @@ def copy_run(source, target):
 
 
 def flip_byte(path: str) -> None:
-    data = bytearray(open(path, "rb").read())
+    data = bytearray(pathlib.Path(path).read_bytes())
     data[len(data) // 2] ^= 0xFF
-    open(path, "wb").write(bytes(data))
+    pathlib.Path(path).write_bytes(bytes(data))
 
 
 def truncate(path: str) -> None:
     """Keeps the first fifth. The model's weights are a third of the data file (Adam keeps
     two slots per weight), so wherever they lie, some are cut off."""
-    data = open(path, "rb").read()
-    open(path, "wb").write(data[: len(data) // 5])
+    data = pathlib.Path(path).read_bytes()
+    pathlib.Path(path).write_bytes(data[: len(data) // 5])
 
 
 @pytest.mark.parametrize("damage", ["data", "index", "missing"])
@@ -63,14 +67,31 @@ def test_decoder_exporter_and_warm_start_name_the_bad_file(trained, tmp_path, da
     inputs = tmp_path / "in.txt"
     inputs.write_text("1 0 1\n")
     decoder = run_binary(
-        "t2t-decoder", f"--data_dir={data_dir}", f"--output_dir={run}", f"--decode_from_file={inputs}",
-        f"--decode_to_file={tmp_path}/out.txt", "--decode_hparams=beam_size=1",
+        "t2t-decoder",
+        f"--data_dir={data_dir}",
+        f"--output_dir={run}",
+        f"--decode_from_file={inputs}",
+        f"--decode_to_file={tmp_path}/out.txt",
+        "--decode_hparams=beam_size=1",
     )
-    exporter = run_binary("t2t-exporter", f"--data_dir={data_dir}", f"--output_dir={run}", f"--export_dir={tmp_path}/export")
+    exporter = run_binary(
+        "t2t-exporter",
+        f"--data_dir={data_dir}",
+        f"--output_dir={run}",
+        f"--export_dir={tmp_path}/export",
+    )
     warm = run_trainer(
-        data_dir, tmp_path / "warm", "--schedule=train", "--train_steps=1", f"--warm_start_from={latest}"
+        data_dir,
+        tmp_path / "warm",
+        "--schedule=train",
+        "--train_steps=1",
+        f"--warm_start_from={latest}",
     )
-    for result, flag in ((decoder, "--checkpoint_path"), (exporter, "--checkpoint_path"), (warm, "--warm_start_from")):
+    for result, flag in (
+        (decoder, "--checkpoint_path"),
+        (exporter, "--checkpoint_path"),
+        (warm, "--warm_start_from"),
+    ):
         assert result.returncode == 1, result.stderr
         assert bad in result.stderr and flag in result.stderr, result.stderr
         assert "Traceback" not in result.stderr
@@ -79,8 +100,13 @@ def test_decoder_exporter_and_warm_start_name_the_bad_file(trained, tmp_path, da
     assert not glob.glob(f"{tmp_path}/export/[0-9]*")
     # The earlier checkpoint still serves when named.
     ok = run_binary(
-        "t2t-decoder", f"--data_dir={data_dir}", f"--output_dir={run}", f"--checkpoint_path={run}/ckpt-4",
-        f"--decode_from_file={inputs}", f"--decode_to_file={tmp_path}/out.txt", "--decode_hparams=beam_size=1",
+        "t2t-decoder",
+        f"--data_dir={data_dir}",
+        f"--output_dir={run}",
+        f"--checkpoint_path={run}/ckpt-4",
+        f"--decode_from_file={inputs}",
+        f"--decode_to_file={tmp_path}/out.txt",
+        "--decode_hparams=beam_size=1",
     )
     assert ok.returncode == 0, ok.stderr
 
@@ -94,7 +120,9 @@ def test_trainer_falls_back_to_the_previous_checkpoint(trained, tmp_path, damage
     else:
         for path in glob.glob(f"{run}/ckpt-6.*"):
             os.remove(path)
-    result = run_trainer(data_dir, run, "--schedule=train", "--train_steps=8", "--local_eval_frequency=2")
+    result = run_trainer(
+        data_dir, run, "--schedule=train", "--train_steps=8", "--local_eval_frequency=2"
+    )
     assert result.returncode == 0, result.stderr
     assert f"checkpoint {run}/ckpt-6 cannot be read" in result.stderr
     assert f"resuming from {run}/ckpt-4, the newest readable checkpoint" in result.stderr
@@ -108,9 +136,11 @@ def test_trainer_refuses_a_run_whose_checkpoints_are_all_unreadable(trained, tmp
     run = copy_run(source, tmp_path / "run")
     for path in glob.glob(f"{run}/ckpt-*.data-*"):
         flip_byte(path)
-    before = {p: open(p, "rb").read() for p in glob.glob(f"{run}/*") if os.path.isfile(p)}
+    before = {p: pathlib.Path(p).read_bytes() for p in glob.glob(f"{run}/*") if os.path.isfile(p)}
     result = run_trainer(data_dir, run, "--schedule=train", "--train_steps=8")
     assert result.returncode == 1, result.stderr
-    assert f"no checkpoint in {run} can be read" in result.stderr and "Traceback" not in result.stderr
-    after = {p: open(p, "rb").read() for p in glob.glob(f"{run}/*") if os.path.isfile(p)}
+    assert (
+        f"no checkpoint in {run} can be read" in result.stderr and "Traceback" not in result.stderr
+    )
+    after = {p: pathlib.Path(p).read_bytes() for p in glob.glob(f"{run}/*") if os.path.isfile(p)}
     assert after == before

@@ -4,10 +4,12 @@ it skips."""
 
 import glob
 import os
+import pathlib
 
 import pytest
 
 from t2t_lite.problems import get_problem
+
 from training_runs import PROBLEM, run_trainer
 
 # Runs binaries or trains models in subprocesses: `make test-fast` leaves it out.
@@ -15,7 +17,7 @@ pytestmark = pytest.mark.slow
 
 
 def damage(path: str, how: str) -> None:
-    data = bytearray(open(path, "rb").read())
+    data = bytearray(pathlib.Path(path).read_bytes())
     if how == "truncated":
         data = data[: len(data) - 11]
     else:
@@ -30,7 +32,9 @@ def data_dir(tmp_path):
     return tmp_path
 
 
-@pytest.mark.parametrize("how, message", [("truncated", "truncated record at"), ("flipped", "corrupted record at")])
+@pytest.mark.parametrize(
+    "how, message", [("truncated", "truncated record at"), ("flipped", "corrupted record at")]
+)
 def test_corrupt_train_shard_is_an_error_naming_the_file(data_dir, tmp_path, how, message):
     shard = sorted(glob.glob(f"{data_dir}/{PROBLEM}-train-*"))[1]
     damage(shard, how)
@@ -47,7 +51,11 @@ def test_skip_corrupt_records_trains_and_logs_each_skip(data_dir, tmp_path):
     damage(train[0], "flipped")
     damage(dev, "truncated")
     result = run_trainer(
-        data_dir, tmp_path / "run", "--skip_corrupt_records", "--train_steps=3", "--local_eval_frequency=3"
+        data_dir,
+        tmp_path / "run",
+        "--skip_corrupt_records",
+        "--train_steps=3",
+        "--local_eval_frequency=3",
     )
     assert result.returncode == 0, result.stderr
     for path, what in ((train[0], "corrupted record at"), (dev, "truncated record at")):
@@ -60,7 +68,9 @@ def test_skip_corrupt_records_trains_and_logs_each_skip(data_dir, tmp_path):
 def test_corrupt_dev_shard_stops_evaluation_with_its_name(data_dir, tmp_path):
     dev = glob.glob(f"{data_dir}/{PROBLEM}-dev-*")[0]
     damage(dev, "flipped")
-    result = run_trainer(data_dir, tmp_path / "run", "--train_steps=2", "--local_eval_frequency=2", "--eval_steps=0")
+    result = run_trainer(
+        data_dir, tmp_path / "run", "--train_steps=2", "--local_eval_frequency=2", "--eval_steps=0"
+    )
     assert result.returncode == 1, result.stderr
     assert f"corrupt TFRecord file: {dev}: corrupted record at" in result.stderr
     # Training itself finished and saved before the evaluation failed.

@@ -49,7 +49,9 @@ def test_hostile_strings_get_aligned_answers(served, kind):
 
 def test_words_in_an_algorithmic_request_are_dropped_not_fatal(served):
     serve = served["symbols"]
-    mixed = serve(inputs=tf.constant([b"1 0 1 two 3 -1 1.5 99999999999999999999 0"]))["outputs"].numpy()[0]
+    mixed = serve(inputs=tf.constant([b"1 0 1 two 3 -1 1.5 99999999999999999999 0"]))[
+        "outputs"
+    ].numpy()[0]
     clean = serve(inputs=tf.constant([b"1 0 1 0"]))["outputs"].numpy()[0]
     assert mixed == clean
 
@@ -63,5 +65,5 @@ def test_a_batch_of_512_is_answered_row_for_row(served, kind):
     outputs = serve(inputs=tf.constant(texts))["outputs"].numpy()
     assert outputs.shape == (512,)
     # The pool as one batch has the same longest input, so the same output length limit.
-    answers = dict(zip(pool, serve(inputs=tf.constant(pool))["outputs"].numpy()))
+    answers = dict(zip(pool, serve(inputs=tf.constant(pool))["outputs"].numpy(), strict=True))
     assert [answers[text] for text in texts] == list(outputs)

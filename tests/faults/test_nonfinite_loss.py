@@ -27,12 +27,19 @@ def data_dir(tmp_path_factory):
 def test_nan_loss_stops_training_and_names_the_step(data_dir, tmp_path):
     output_dir = tmp_path / "run"
     result = run_trainer(
-        data_dir, output_dir, "--schedule=train", "--train_steps=20", "--local_eval_frequency=1", hparams=DIVERGING
+        data_dir,
+        output_dir,
+        "--schedule=train",
+        "--train_steps=20",
+        "--local_eval_frequency=1",
+        hparams=DIVERGING,
     )
     assert result.returncode == 1, result.stderr
     assert "the loss became NaN or Inf at step 2; stopped at step 2 without saving" in result.stderr
     assert "Traceback" not in result.stderr
-    saved = sorted(checkpoint_step(p[: -len(".index")]) for p in glob.glob(f"{output_dir}/ckpt-*.index"))
+    saved = sorted(
+        checkpoint_step(p[: -len(".index")]) for p in glob.glob(f"{output_dir}/ckpt-*.index")
+    )
     assert saved == [1], saved
     latest = tf.train.latest_checkpoint(str(output_dir))
     for name, _ in tf.train.list_variables(latest):
