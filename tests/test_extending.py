@@ -12,10 +12,13 @@ DOC = pathlib.Path(__file__).resolve().parents[1] / "docs" / "extending.md"
 
 def test_extending_examples_run():
     blocks = re.findall(r"```python\n(.*?)```", DOC.read_text(), flags=re.S)
-    assert len(blocks) == 5, "one example per extension point"
+    assert len(blocks) == 6, "one example per extension point"
     program = "\n\n".join(
-        f"exec(compile({block!r}, 'docs/extending.md example {i}', 'exec'), {{}})" for i, block in enumerate(blocks, 1)
+        f"exec(compile({block!r}, 'docs/extending.md example {i}', 'exec'), {{}})"
+        for i, block in enumerate(blocks, 1)
     )
     env = {**os.environ, "TF_CPP_MIN_LOG_LEVEL": "3"}
-    result = subprocess.run([sys.executable, "-c", program], capture_output=True, text=True, env=env)
+    result = subprocess.run(
+        [sys.executable, "-c", program], capture_output=True, text=True, env=env
+    )
     assert result.returncode == 0, result.stderr[-3000:]
