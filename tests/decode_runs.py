@@ -47,20 +47,27 @@ def train_reverse_run(root) -> tuple[str, str]:
     binary strings of up to 10 symbols, with checkpoints every 100 steps."""
     data_dir, output_dir = root / "data", root / "run"
     get_problem(REVERSE_PROBLEM).generate_data(str(data_dir), str(data_dir), seed=11)
-    result = run_binary(
+    result = train_reverse(
+        data_dir, output_dir, REVERSE_STEPS, "--local_eval_frequency=100", timeout=600
+    )
+    assert result.returncode == 0, result.stderr
+    return str(data_dir), str(output_dir)
+
+
+def train_reverse(data_dir, output_dir, train_steps: int, *flags: str, **kwargs):
+    """t2t-trainer --schedule=train on the reverse problem with REVERSE_HPARAMS."""
+    return run_binary(
         "t2t-trainer",
         f"--problem={REVERSE_PROBLEM}",
         "--hparams_set=transformer_tiny",
         f"--hparams={REVERSE_HPARAMS}",
         f"--data_dir={data_dir}",
         f"--output_dir={output_dir}",
-        f"--train_steps={REVERSE_STEPS}",
-        "--local_eval_frequency=100",
+        f"--train_steps={train_steps}",
         "--schedule=train",
-        timeout=600,
+        *flags,
+        **kwargs,
     )
-    assert result.returncode == 0, result.stderr
-    return str(data_dir), str(output_dir)
 
 
 def text_corpus(directory, pairs: int = 300) -> list[str]:

@@ -40,7 +40,11 @@ def test_no_forbidden_arrow_between_subpackages():
     for path, subpackage in library_modules():
         for name in imported_modules(path):
             parts = name.split(".")
-            if parts[0] == "t2t_lite" and len(parts) > 1 and parts[1] in FORBIDDEN.get(subpackage, ()):
+            if (
+                parts[0] == "t2t_lite"
+                and len(parts) > 1
+                and parts[1] in FORBIDDEN.get(subpackage, ())
+            ):
                 offenders.append(f"{path.relative_to(PACKAGE)} imports {name}")
     assert not offenders, "\n".join(offenders)
 

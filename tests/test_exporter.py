@@ -9,11 +9,11 @@ import sys
 
 import pytest
 import tensorflow as tf
-from test_decoder_binary import ALIGNMENT_LINES, assert_fails, decoder
 
 from t2t_lite import export
 
 from binaries import SCRIPTS, binary_env, run_binary
+from test_decoder_binary import ALIGNMENT_LINES, assert_fails, decoder
 
 # Runs binaries or trains models in subprocesses: `make test-fast` leaves it out.
 pytestmark = pytest.mark.slow
@@ -38,6 +38,12 @@ print(json.dumps({
 """
 
 
+def run_python(script: str, *args: str) -> subprocess.CompletedProcess:
+    """`script` in a fresh Python process with `args`, as a user of the export runs it."""
+    command = [sys.executable, "-c", script, *args]
+    return subprocess.run(command, capture_output=True, text=True, env=binary_env(), timeout=300)
+
+
 def exporter(run, *args):
     data_dir, output_dir = run
     return run_binary("t2t-exporter", f"--data_dir={data_dir}", f"--output_dir={output_dir}", *args)
@@ -46,13 +52,7 @@ def exporter(run, *args):
 def serve_in_fresh_process(path, lines, tmp_path):
     lines_file = tmp_path / "lines.json"
     lines_file.write_text(json.dumps(lines), encoding="utf-8")
-    result = subprocess.run(
-        [sys.executable, "-c", SERVE_SCRIPT, str(path), str(lines_file)],
-        capture_output=True,
-        text=True,
-        env=binary_env(),
-        timeout=300,
-    )
+    result = run_python(SERVE_SCRIPT, str(path), str(lines_file))
     assert result.returncode == 0, result.stderr
     return json.loads(result.stdout.strip().splitlines()[-1])
 
@@ -138,13 +138,7 @@ print(json.dumps({"ops": sorted(ops), "core": sorted(core), "text": sorted(text)
 
 
 def test_every_op_is_core_tensorflow_or_tensorflow_text(text_export):
-    result = subprocess.run(
-        [sys.executable, "-c", OP_AUDIT_SCRIPT, str(text_export)],
-        capture_output=True,
-        text=True,
-        env=binary_env(),
-        timeout=300,
-    )
+    result = run_python(OP_AUDIT_SCRIPT, str(text_export))
     assert result.returncode == 0, result.stderr
     audit = json.loads(result.stdout.strip().splitlines()[-1])
     offenders = sorted(set(audit["ops"]) - set(audit["core"]) - set(audit["text"]))
@@ -197,12 +191,7 @@ def test_return_beams_serves_a_beam_axis(reverse_run, tmp_path):
         "out = serve(inputs=tf.constant(['0 1', '', '1 1 0']))\n"
         "print(out['outputs'].shape, out['scores'].shape, out['outputs'].numpy()[1].tolist())\n"
     )
-    result = subprocess.run(
-        [sys.executable, "-c", script, str(export_dir / "1")],
-        capture_output=True,
-        text=True,
-        env=binary_env(),
-    )
+    result = run_python(script, str(export_dir / "1"))
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip().splitlines()[-1] == "(3, 3) (3, 3) [b'', b'', b'']"
 
@@ -222,12 +211,7 @@ def test_serialized_example_signature_takes_t2t_examples(reverse_exports):
         "print(ids['outputs'].numpy().tolist()[0] == ids['outputs'].numpy().tolist()[1], "
         "ids['scores'].numpy()[0], text['scores'].numpy()[0])\n"
     )
-    result = subprocess.run(
-        [sys.executable, "-c", script, str(export_dir / "1")],
-        capture_output=True,
-        text=True,
-        env=binary_env(),
-    )
+    result = run_python(script, str(export_dir / "1"))
     assert result.returncode == 0, result.stderr
     same, example_score, text_score = result.stdout.strip().splitlines()[-1].split()
     # With or without the trailing EOS, and as the same input given as text.

@@ -4,9 +4,9 @@
 import pytest
 import tensorflow as tf
 import tensorflow_text  # noqa: F401  (the tokenizer ops)
-from test_decoder_binary import assert_fails
 
 from binaries import run_binary
+from test_decoder_binary import assert_fails
 
 # Runs binaries or trains models in subprocesses: `make test-fast` leaves it out.
 pytestmark = pytest.mark.slow

@@ -6,13 +6,13 @@ import json
 import shutil
 
 import pytest
-from test_decoder_binary import assert_fails, decoder
 
 from t2t_lite.hparams import HParamsError, get_hparams
 from t2t_lite.runs import load_run_hparams
 
 from binaries import run_binary
-from decode_runs import REVERSE_HPARAMS, REVERSE_PROBLEM, REVERSE_STEPS
+from decode_runs import REVERSE_STEPS, train_reverse
+from test_decoder_binary import assert_fails, decoder
 
 # Runs binaries or trains models in subprocesses: `make test-fast` leaves it out.
 pytestmark = pytest.mark.slow
@@ -91,16 +91,7 @@ def test_a_legacy_run_decodes_exports_and_resumes(reverse_run, legacy_run, tmp_p
     )
     assert exported.returncode == 0, exported.stderr
 
-    resumed = run_binary(
-        "t2t-trainer",
-        f"--problem={REVERSE_PROBLEM}",
-        "--hparams_set=transformer_tiny",
-        f"--hparams={REVERSE_HPARAMS}",
-        f"--data_dir={data_dir}",
-        f"--output_dir={output_dir}",
-        f"--train_steps={REVERSE_STEPS + 1}",
-        "--schedule=train",
-    )
+    resumed = train_reverse(data_dir, output_dir, REVERSE_STEPS + 1)
     assert resumed.returncode == 0, resumed.stderr
     assert f"at step {REVERSE_STEPS}" in resumed.stderr
     with open(f"{output_dir}/hparams.json", encoding="utf-8") as f:
@@ -114,16 +105,7 @@ def test_an_unknown_name_is_an_error_naming_it_and_the_file(reverse_run, tmp_pat
     edit_hparams(output_dir, lambda values: values.update(relative_attention_window=16))
     result = decoder((data_dir, output_dir), "--decode_interactive")
     assert_fails(result, f"{output_dir}/hparams.json", "'relative_attention_window'")
-    resumed = run_binary(
-        "t2t-trainer",
-        f"--problem={REVERSE_PROBLEM}",
-        "--hparams_set=transformer_tiny",
-        f"--hparams={REVERSE_HPARAMS}",
-        f"--data_dir={data_dir}",
-        f"--output_dir={output_dir}",
-        f"--train_steps={REVERSE_STEPS + 1}",
-        "--schedule=train",
-    )
+    resumed = train_reverse(data_dir, output_dir, REVERSE_STEPS + 1)
     assert_fails(resumed, "'relative_attention_window'")
 
 

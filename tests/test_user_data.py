@@ -10,9 +10,9 @@ import shlex
 import subprocess
 
 import pytest
-from test_decoder_binary import assert_fails
 
 from binaries import SCRIPTS, binary_env
+from test_decoder_binary import assert_fails
 
 # Runs binaries or trains models in subprocesses: `make test-fast` leaves it out.
 pytestmark = pytest.mark.slow

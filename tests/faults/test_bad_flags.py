@@ -5,9 +5,9 @@ and nothing written."""
 import os
 
 import pytest
-from test_decoder_binary import assert_fails
 
 from binaries import run_binary
+from test_decoder_binary import assert_fails
 
 # Runs binaries or trains models in subprocesses: `make test-fast` leaves it out.
 pytestmark = pytest.mark.slow

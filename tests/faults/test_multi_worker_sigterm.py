@@ -9,9 +9,9 @@ import time
 
 import pytest
 import tensorflow as tf
-from test_distributed_training import free_ports
 
 from binaries import SCRIPTS, binary_env
+from test_distributed_training import free_ports
 from training_runs import checkpoint_step, generated_data, trainer_args
 
 # Runs binaries or trains models in subprocesses: `make test-fast` leaves it out.
