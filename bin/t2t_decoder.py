@@ -85,20 +85,14 @@ def main(argv):
     data_dir = os.path.expanduser(FLAGS.data_dir)
     checkpoint_path = os.path.expanduser(FLAGS.checkpoint_path) if FLAGS.checkpoint_path else None
     run = runs.open_trained_run(output_dir, data_dir, FLAGS.hparams, checkpoint_path)
-    hparams, problem, vocab, checkpoint, model = (
-        run.hparams,
-        run.problem,
-        run.vocabulary,
-        run.checkpoint,
-        run.model,
-    )
+    hparams, problem, vocab = run.hparams, run.problem, run.vocabulary
     if FLAGS.problem and FLAGS.problem != problem.name:
         raise app.UsageError(
             f"--problem={FLAGS.problem}, but {output_dir} was trained on {problem.name}"
         )
     strategy = decoding.strategy_from_decode_hparams(decode_hp)
-    logging.info("decoding with %s (%s)", checkpoint, strategy)
-    decoder = decoding.IdDecoder(model, strategy, jit_compile=FLAGS.xla)
+    logging.info("decoding with %s (%s)", run.checkpoint, strategy)
+    decoder = decoding.IdDecoder(run.model, strategy, jit_compile=FLAGS.xla)
     translate = lambda lines, progress=None: decoding.translate_lines(  # noqa: E731
         decoder,
         lines,

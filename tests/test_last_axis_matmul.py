@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 import tensorflow as tf
 
-from t2t_lite.layers.last_axis_matmul import last_axis_matmul
+from t2t_lite.layers.last_axis_matmul import last_axis_matmul, matmul_transposed
 
 rng = np.random.default_rng(0)
 
@@ -52,3 +52,21 @@ def test_same_result_under_xla():
     np.testing.assert_allclose(
         compiled(x, kernel).numpy(), np.einsum("btd,vd->btv", x, kernel), rtol=1e-5, atol=1e-5
     )
+
+
+def test_matmul_transposed_equals_numpy_in_a_traced_loop():
+    x = rng.normal(size=(2, 4, 3, 8)).astype(np.float32)
+    y = rng.normal(size=(2, 4, 5, 8)).astype(np.float32)
+    expected = x @ np.swapaxes(y, -1, -2)
+    np.testing.assert_allclose(matmul_transposed(x, y).numpy(), expected, rtol=1e-5, atol=1e-5)
+
+    # Inside a compiled while loop, as the decoder calls it at every step.
+    @tf.function(jit_compile=True)
+    def looped(x, y):
+        return tf.while_loop(
+            lambda i, acc: i < 3,
+            lambda i, acc: (i + 1, acc + matmul_transposed(x, y)),
+            (0, tf.zeros(expected.shape)),
+        )[1]
+
+    np.testing.assert_allclose(looped(x, y).numpy(), 3 * expected, rtol=1e-5, atol=1e-4)

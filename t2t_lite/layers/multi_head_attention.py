@@ -4,7 +4,7 @@ import keras
 from keras import ops
 
 from t2t_lite.layers.attention_spec import AttentionSpec
-from t2t_lite.layers.last_axis_matmul import last_axis_matmul
+from t2t_lite.layers.last_axis_matmul import last_axis_matmul, matmul_transposed
 
 
 def _split_heads(x, num_heads: int):
@@ -184,7 +184,6 @@ class MultiHeadAttention(keras.layers.Layer):
                     "value": _write_positions(cache["value"], v, decode_index),
                 }
                 k, v = cache["key"], cache["value"]
-            transposed_k = ops.swapaxes(k, -1, -2)
         else:
             q = self._project(query, self.query_kernel)
             if cache is None:
@@ -194,9 +193,13 @@ class MultiHeadAttention(keras.layers.Layer):
             transposed_k, v = cache["transposed_key"], cache["value"]
             cache = None  # nothing to hand back: memory keys and values do not change
         q = self._scale_queries(_split_heads(q, self.num_heads))
+        if self.self_attention:
+            logits = matmul_transposed(q, k)
+        else:
+            logits = ops.matmul(q, transposed_k)
         # Bias and softmax in float32: -1e9 would overflow float16, and the softmax is
         # the numerically delicate step under mixed precision.
-        logits = ops.cast(ops.matmul(q, transposed_k), "float32")
+        logits = ops.cast(logits, "float32")
         if bias is not None:
             logits += ops.cast(bias, "float32")
         weights = ops.cast(ops.softmax(logits, axis=-1), q.dtype)
