@@ -155,11 +155,7 @@ class MultiHeadAttention(keras.layers.Layer):
             raise ValueError("memory_cache is for encoder-decoder attention (self_attention=False)")
         kv = self._project(memory, self.kv_kernel)
         k, v = ops.split(kv, [self._key_depth], axis=-1)
-        # Keys stored transposed, `[batch, heads, d_k, length_m]`: transposing a tensor
-        # that a decode loop captures, at every step, made TensorFlow's graph optimizer
-        # (Grappler) return empty outputs from the whole function.
-        keys = ops.swapaxes(_split_heads(k, self.num_heads), -1, -2)
-        return {"transposed_key": keys, "value": _split_heads(v, self.num_heads)}
+        return {"key": _split_heads(k, self.num_heads), "value": _split_heads(v, self.num_heads)}
 
     def empty_cache(self, batch_size, max_length: int, dtype=None) -> dict:
         """Zeroed self-attention cache for `max_length` positions."""
@@ -190,13 +186,12 @@ class MultiHeadAttention(keras.layers.Layer):
                 if memory is None:
                     raise ValueError("encoder-decoder attention needs `memory` or a `cache`")
                 cache = self.memory_cache(memory)
-            transposed_k, v = cache["transposed_key"], cache["value"]
+            k, v = cache["key"], cache["value"]
             cache = None  # nothing to hand back: memory keys and values do not change
         q = self._scale_queries(_split_heads(q, self.num_heads))
-        if self.self_attention:
-            logits = matmul_transposed(q, k)
-        else:
-            logits = ops.matmul(q, transposed_k)
+        # Not `matmul(q, swapaxes(k))`: on TensorFlow that transpose, on keys a decode loop
+        # captures, made Grappler return empty outputs from the whole traced function.
+        logits = matmul_transposed(q, k)
         # Bias and softmax in float32: -1e9 would overflow float16, and the softmax is
         # the numerically delicate step under mixed precision.
         logits = ops.cast(logits, "float32")
