@@ -147,8 +147,6 @@ def checkpoint_candidates(directory: str) -> list[str]:
 
 
 def has_checkpoint(directory: str) -> bool:
-    """Whether `directory` holds any checkpoint file to resume from (a run falls back past
-    a missing or corrupt latest one)."""
-    return tf.train.latest_checkpoint(directory) is not None or bool(
-        fs.glob(os.path.join(directory, "ckpt-*.index"))
-    )
+    """Whether any of `directory`'s `checkpoint_candidates` has its index file (a run
+    falls back past a missing or corrupt latest one)."""
+    return any(fs.exists(f"{prefix}.index") for prefix in checkpoint_candidates(directory))
