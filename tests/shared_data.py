@@ -32,3 +32,25 @@ def multi30k_copy(directory: pathlib.Path) -> pathlib.Path:
     for name in MULTI30K_FILES:
         shutil.copy(source / name, directory / name)
     return directory
+
+
+T2T = MULTI30K.parent / "t2t"
+T2T_FILES = [
+    "transformer_test_ckpt/hparams.json",
+    "transformer_test_ckpt/model.ckpt-1.index",
+    "transformer_test_ckpt_golden.json",
+    "transformer_test_ckpt_golden_logits.npz",
+    "t2t_data_dir/vocab.translate_ende_wmt8k.8192.subwords",
+]
+
+
+def require_t2t() -> pathlib.Path:
+    """The shared directory of what T2T wrote (read only): its test checkpoint, subword
+    vocabularies, a data_dir and goldens."""
+    missing = [name for name in T2T_FILES if not (T2T / name).exists()]
+    if missing:
+        message = f"T2T files not found in {T2T}: {', '.join(missing)}"
+        if os.environ.get("CI"):
+            pytest.fail(f"{message} (CI is set: shared data must be there)")
+        pytest.skip(message)
+    return T2T

@@ -8,6 +8,7 @@ from t2t_lite.problems import algorithmic, multi30k, parallel_text, wmt  # noqa:
 from t2t_lite.problems.input_pipeline import bucket_batch_sizes, bucket_boundaries, make_dataset
 from t2t_lite.problems.problem import DEV, TEST, TRAIN, Problem
 from t2t_lite.problems.registry import get_problem, list_problems, register_problem
+from t2t_lite.problems.t2t_subwords import T2TSubwordVocabulary
 from t2t_lite.problems.text_problem import Text2TextProblem
 from t2t_lite.problems.vocabulary import (
     IntegerSymbolVocabulary,
@@ -30,6 +31,7 @@ __all__ = [
     "Problem",
     "StoredVocabulary",
     "SubwordVocabulary",
+    "T2TSubwordVocabulary",
     "Text2TextProblem",
     "Vocabulary",
     "VocabularyResources",
