@@ -95,6 +95,21 @@ def test_beam_search_with_length_penalty_scores_by_the_formula():
     )
 
 
+def test_unfinished_beams_score_their_log_probability_without_penalty_as_t2t():
+    # EOS is impossible: T2T returns the alive beams with their plain log-probabilities.
+    length, alpha = 2, 0.6
+    table = np.full([VOCAB], -np.inf, np.float32)
+    table[2], table[3] = np.log(0.6), np.log(0.4)
+
+    def logits(fed, position):
+        return tf.broadcast_to(table, [tf.shape(fed)[0], VOCAB])
+
+    step = history_step_fn(logits, length)
+    ids, scores = beam_search(step, tf.zeros([2, length], tf.int32), 1, 2, length, alpha, EOS)
+    np.testing.assert_array_equal(ids.numpy()[0], [[2, 2], [2, 3]])
+    np.testing.assert_allclose(scores.numpy()[0], np.log([0.36, 0.24]), rtol=1e-5)
+
+
 # A random model over ids {0 pad, 1 EOS, 2, 3} whose next-id distribution depends on the
 # position and the previous id. Pad is never likely.
 RANDOM_LENGTH = 4

@@ -61,10 +61,12 @@ def beam_search(
 
     Returns:
       `(ids [batch, beam, decode_length] int32, scores [batch, beam] float32)`, best
-      first. A finished beam ends with its EOS; a score is the beam's log-probability
+      first. A finished beam ends with its EOS; its score is its log-probability
       divided by `length_penalty(its length)`. Finished beams come first, as in T2T;
-      when fewer than `beam_size` finished, the best alive (unfinished) beams follow. A
-      slot that no beam reached (a vocabulary smaller than the beam) scores -inf.
+      when fewer than `beam_size` finished, the best alive (unfinished) beams follow,
+      scored as T2T scores them when no beam finishes: their log-probability, without
+      the penalty. A slot that no beam reached (a vocabulary smaller than the beam)
+      scores -inf.
     """
     decode_length = tf.convert_to_tensor(decode_length, tf.int32)
     shape = [batch_size, beam_size]
@@ -140,7 +142,9 @@ def beam_search(
     slot = tf.range(beam_size)[tf.newaxis, :]
     from_alive = tf.clip_by_value(slot - num_finished, 0, beam_size - 1)
     use_finished = slot < num_finished
-    alive_scores = v["alive_log_probs"] / length_penalty(v["position"], alpha)
+    # As T2T returns a search that no beam finished: unfinished beams score their plain
+    # log-probability, without the length penalty.
+    alive_scores = v["alive_log_probs"]
     ids = tf.where(
         use_finished[:, :, tf.newaxis], v["finished_ids"], _take(v["alive_ids"], from_alive)
     )
