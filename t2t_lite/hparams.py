@@ -188,6 +188,9 @@ def transformer_base() -> HParams:
         hidden_size=512,
         filter_size=2048,
         num_heads=8,
+        # Total query/key and value depths over all heads; 0 means hidden_size (T2T).
+        attention_key_channels=0,
+        attention_value_channels=0,
         num_hidden_layers=6,
         # 0 means num_hidden_layers, as in T2T.
         num_encoder_layers=0,
@@ -199,6 +202,12 @@ def transformer_base() -> HParams:
         norm_epsilon=1e-6,
         shared_embedding_and_softmax_weights=True,
         shared_embedding=False,
+        # "sqrt_depth" or "none" (T2T's modalities scale by sqrt(hidden_size) or not).
+        multiply_embedding_mode="sqrt_depth",
+        # T2T's target space embedding: off for t2t_lite's own problems; on (with the
+        # id T2T fed) for runs imported from T2T.
+        use_target_space_embedding=False,
+        target_space_id=0,
         initializer="uniform_unit_scaling",
         initializer_gain=1.0,
         max_length=256,

@@ -123,6 +123,48 @@ def test_from_hparams_builds_transformer_tiny():
     assert tuple(qkv.shape) == (128, 384)
 
 
+def test_target_space_embedding_is_added_to_every_input_position():
+    # Reference: a model without the table whose input embeddings carry the row instead
+    # (T2T adds it at padding too, which the attention bias masks either way).
+    with_space = small_model(target_space_id=3)
+    with_space.build()
+    plain = small_model()
+    plain.build()
+    source = {v.path.split("/", 1)[1]: v for v in with_space.weights}
+    for variable in plain.weights:
+        variable.assign(source[variable.path.split("/", 1)[1]])
+    row = with_space.target_space_embedding.embeddings.numpy()[3]
+    embeddings = with_space.input_embedding.embeddings.numpy()
+    plain.input_embedding.embeddings.assign(embeddings + row / 32**0.5)
+    features = batch()
+    inputs = features["inputs"]
+    got, _ = with_space.encode(inputs)
+    expected, _ = plain.encode(inputs)
+    not_pad = inputs.numpy() != 0
+    np.testing.assert_allclose(got.numpy()[not_pad], expected.numpy()[not_pad], atol=1e-5)
+    assert with_space.get_config()["target_space_id"] == 3
+    with pytest.raises(ValueError, match="target_space_id=32 is outside 0..31"):
+        small_model(target_space_id=32)
+
+
+def test_attention_channels_and_embedding_mode_come_from_hparams():
+    hparams = get_hparams(
+        "transformer_tiny",
+        "attention_key_channels=64,attention_value_channels=32,multiply_embedding_mode=none",
+    )
+    model = Transformer.from_hparams(hparams, 100, 100)
+    model.build()
+    qkv = model.encoder.layers[0].self_attention.qkv_kernel
+    assert tuple(qkv.shape) == (128, 64 + 64 + 32)
+    ids = tf.constant([[3]])
+    np.testing.assert_allclose(
+        model.input_embedding(ids).numpy()[0, 0], model.input_embedding.embeddings.numpy()[3]
+    )
+    hparams.multiply_embedding_mode = "rsqrt_depth"
+    with pytest.raises(ValueError, match="multiply_embedding_mode='rsqrt_depth'"):
+        Transformer.from_hparams(hparams, 100, 100)
+
+
 def test_save_and_load_give_identical_outputs(tmp_path):
     model = small_model(shared_embedding_and_softmax_weights=False)
     model.compile(optimizer="adam", loss=PaddedCrossEntropy(0.1))

@@ -27,8 +27,14 @@ class AttentionSpec:
 
     @classmethod
     def from_hparams(cls, hparams) -> "AttentionSpec":
-        """The spec T2T's hparams describe (`num_heads`, `attention_dropout`)."""
-        return cls(num_heads=hparams.num_heads, dropout=hparams.attention_dropout)
+        """The spec T2T's hparams describe (`num_heads`, `attention_key_channels`,
+        `attention_value_channels`, `attention_dropout`); absent channels mean 0."""
+        return cls(
+            num_heads=hparams.num_heads,
+            key_depth=_channels(hparams, "attention_key_channels"),
+            value_depth=_channels(hparams, "attention_value_channels"),
+            dropout=hparams.attention_dropout,
+        )
 
     @classmethod
     def coerce(cls, spec: "AttentionSpec | dict") -> "AttentionSpec":
@@ -41,3 +47,8 @@ class AttentionSpec:
 
     def get_config(self) -> dict:
         return dataclasses.asdict(self)
+
+
+def _channels(hparams, name: str) -> int | None:
+    """T2T's channel hparams: 0 (or absent) means the input depth."""
+    return (getattr(hparams, name) if name in hparams else 0) or None

@@ -15,6 +15,9 @@ from t2t_lite.layers import (
     padding_bias,
 )
 
+# Rows of T2T's target space embedding table (`SpaceID`s).
+NUM_TARGET_SPACES = 32
+
 if TYPE_CHECKING:  # hparams.py reads files through TensorFlow; the model runs without it
     from t2t_lite.hparams import HParams
 
@@ -32,6 +35,16 @@ def initializer_from_hparams(hparams: "HParams") -> keras.initializers.Initializ
         f"hparams.initializer={hparams.initializer!r} is not supported; "
         "use uniform_unit_scaling or normal_unit_scaling"
     )
+
+
+def scale_embeddings_from_hparams(hparams: "HParams") -> bool:
+    """T2T's `multiply_embedding_mode`: `sqrt_depth` scales embeddings, `none` does not."""
+    mode = hparams.multiply_embedding_mode
+    if mode not in ("sqrt_depth", "none"):
+        raise ValueError(
+            f"hparams.multiply_embedding_mode={mode!r} is not supported; use sqrt_depth or none"
+        )
+    return mode == "sqrt_depth"
 
 
 @keras.saving.register_keras_serializable(package="t2t_lite")
@@ -59,6 +72,11 @@ class Transformer(keras.Model):
       shared_embedding_and_softmax_weights: the target embedding is also the softmax.
       shared_embedding: inputs and targets share one embedding (same vocab size).
       kernel_initializer: initializer of attention and feed-forward kernels.
+      scale_embeddings: multiply embeddings by `sqrt(hidden_size)` (T2T's
+        `multiply_embedding_mode="sqrt_depth"`).
+      target_space_id: if not None, T2T's target space embedding: row `target_space_id`
+        of a `[32, hidden_size]` table is added to every embedded input position (T2T's
+        `use_target_space_embedding`, one id for the whole model).
     """
 
     def __init__(
@@ -76,9 +94,15 @@ class Transformer(keras.Model):
         shared_embedding_and_softmax_weights: bool = True,
         shared_embedding: bool = False,
         kernel_initializer="glorot_uniform",
+        scale_embeddings: bool = True,
+        target_space_id: int | None = None,
         **kwargs,
     ):
         super().__init__(**kwargs)
+        if target_space_id is not None and not 0 <= target_space_id < NUM_TARGET_SPACES:
+            raise ValueError(
+                f"target_space_id={target_space_id} is outside 0..{NUM_TARGET_SPACES - 1}"
+            )
         if shared_embedding and input_vocab_size != target_vocab_size:
             raise ValueError(
                 "shared_embedding needs equal vocab sizes, got "
@@ -97,22 +121,34 @@ class Transformer(keras.Model):
         self.shared_embedding_and_softmax_weights = shared_embedding_and_softmax_weights
         self.shared_embedding = shared_embedding
         self.kernel_initializer = keras.initializers.get(kernel_initializer)
+        self.scale_embeddings = scale_embeddings
+        self.target_space_id = target_space_id
 
         policy = self.dtype_policy
+        embedding_kwargs = dict(scale_by_sqrt_depth=scale_embeddings, dtype=policy)
         self.input_embedding = TokenEmbedding(
-            input_vocab_size, hidden_size, dtype=policy, name="input_embedding"
+            input_vocab_size, hidden_size, name="input_embedding", **embedding_kwargs
         )
         if shared_embedding:
             self.target_embedding = self.input_embedding
         else:
             self.target_embedding = TokenEmbedding(
-                target_vocab_size, hidden_size, dtype=policy, name="target_embedding"
+                target_vocab_size, hidden_size, name="target_embedding", **embedding_kwargs
             )
         if shared_embedding_and_softmax_weights:
             self.softmax = self.target_embedding
         else:
             self.softmax = TokenEmbedding(
-                target_vocab_size, hidden_size, dtype=policy, name="softmax"
+                target_vocab_size, hidden_size, name="softmax", **embedding_kwargs
+            )
+        self.target_space_embedding = None
+        if target_space_id is not None:
+            self.target_space_embedding = keras.layers.Embedding(
+                NUM_TARGET_SPACES,
+                hidden_size,
+                embeddings_initializer=keras.initializers.RandomNormal(stddev=hidden_size**-0.5),
+                dtype=policy,
+                name="target_space_embedding",
             )
         self.timing_signal = AddTimingSignal(dtype=policy, name="timing_signal")
         self.embedding_dropout = keras.layers.Dropout(layer_prepostprocess_dropout, dtype=policy)
@@ -147,6 +183,10 @@ class Transformer(keras.Model):
             shared_embedding_and_softmax_weights=hparams.shared_embedding_and_softmax_weights,
             shared_embedding=hparams.shared_embedding,
             kernel_initializer=initializer_from_hparams(hparams),
+            scale_embeddings=scale_embeddings_from_hparams(hparams),
+            target_space_id=(
+                hparams.target_space_id if hparams.use_target_space_embedding else None
+            ),
             **kwargs,
         )
 
@@ -157,6 +197,8 @@ class Transformer(keras.Model):
         for embedding in (self.input_embedding, self.target_embedding, self.softmax):
             if not embedding.built:  # shared embeddings appear more than once
                 embedding.build()
+        if self.target_space_embedding is not None:
+            self.target_space_embedding.build((1,))
         if not self.encoder.built:  # calling `encode` first builds the encoder alone
             self.encoder.build(hidden_shape)
         if not self.decoder.built:
@@ -167,6 +209,15 @@ class Transformer(keras.Model):
         x = self.timing_signal(embedding(ids), start_index=start_index)
         return self.embedding_dropout(x, training=training)
 
+    def _embed_inputs(self, inputs, training=None):
+        x = self.input_embedding(inputs)
+        if self.target_space_embedding is not None:
+            # As T2T: added everywhere, padding included (attention masks padding anyway).
+            space = ops.take(self.target_space_embedding.embeddings, self.target_space_id, axis=0)
+            x += ops.cast(space, x.dtype)
+        x = self.timing_signal(x)
+        return self.embedding_dropout(x, training=training)
+
     def encode(self, inputs, training=None) -> tuple:
         """`inputs` `[batch, length_in]` ids -> `(encoder_output, memory_bias)`.
 
@@ -174,7 +225,7 @@ class Transformer(keras.Model):
         encoder-decoder attention.
         """
         bias = padding_bias(inputs, PAD_ID)
-        x = self._embed(self.input_embedding, inputs, training=training)
+        x = self._embed_inputs(inputs, training=training)
         return self.encoder(x, bias=bias, training=training), bias
 
     def decode(self, decoder_input_ids, encoder_output, memory_bias, training=None):
@@ -248,6 +299,8 @@ class Transformer(keras.Model):
             "shared_embedding_and_softmax_weights": self.shared_embedding_and_softmax_weights,
             "shared_embedding": self.shared_embedding,
             "kernel_initializer": keras.initializers.serialize(self.kernel_initializer),
+            "scale_embeddings": self.scale_embeddings,
+            "target_space_id": self.target_space_id,
         }
 
 
