@@ -25,7 +25,11 @@ flags.DEFINE_string(
     "For T2T compatibility and output names; the model comes from hparams.json.",
 )
 flags.DEFINE_string("hparams", "", "Overrides of the run's hparams.json, e.g. max_length=100.")
-flags.DEFINE_string("data_dir", None, "Directory of the problem's vocabulary (and dev TFRecords).")
+flags.DEFINE_string(
+    "data_dir",
+    None,
+    "Directory of the problem's vocabulary (and dev TFRecords); default: --output_dir.",
+)
 flags.DEFINE_string(
     "output_dir", None, "The t2t-trainer --output_dir: hparams.json and checkpoints."
 )
@@ -61,7 +65,7 @@ def decode_filename(base: str, problem: str, decode_hp) -> str:
 
 
 def main(argv):
-    cli.check_args(argv, "data_dir", "output_dir")
+    cli.check_args(argv, "output_dir")
     if FLAGS.model != "transformer":
         raise app.UsageError(f"--model={FLAGS.model}: only transformer is available")
     if FLAGS.decode_interactive and FLAGS.decode_from_file:
@@ -82,7 +86,8 @@ def main(argv):
         import_usr_dir(FLAGS.t2t_usr_dir)
     decode_hp = cli.decode_hparams_flag(FLAGS.decode_hparams)
     output_dir = os.path.expanduser(FLAGS.output_dir)
-    data_dir = os.path.expanduser(FLAGS.data_dir)
+    # A run that holds its vocabulary (t2t-import writes one) needs no --data_dir.
+    data_dir = os.path.expanduser(FLAGS.data_dir or FLAGS.output_dir)
     checkpoint_path = os.path.expanduser(FLAGS.checkpoint_path) if FLAGS.checkpoint_path else None
     run = runs.open_trained_run(output_dir, data_dir, FLAGS.hparams, checkpoint_path)
     hparams, problem, vocab = run.hparams, run.problem, run.vocabulary

@@ -17,7 +17,9 @@ cli.quiet_tensorflow()
 flags.DEFINE_string(
     "output_dir", None, "The t2t-trainer --output_dir: hparams.json and checkpoints."
 )
-flags.DEFINE_string("data_dir", None, "Directory of the problem's vocabulary.")
+flags.DEFINE_string(
+    "data_dir", None, "Directory of the problem's vocabulary; default: --output_dir."
+)
 flags.DEFINE_string(
     "checkpoint_path", None, "Checkpoint prefix or directory (default: the latest in --output_dir)."
 )
@@ -38,7 +40,7 @@ FLAGS = flags.FLAGS
 
 
 def main(argv):
-    cli.check_args(argv, "output_dir", "data_dir")
+    cli.check_args(argv, "output_dir")
 
     from t2t_lite import decoding, export, runs
     from t2t_lite.utils.usr_dir import import_usr_dir
@@ -47,7 +49,8 @@ def main(argv):
         import_usr_dir(FLAGS.t2t_usr_dir)
     decode_hp = cli.decode_hparams_flag(FLAGS.decode_hparams)
     output_dir = os.path.expanduser(FLAGS.output_dir)
-    data_dir = os.path.expanduser(FLAGS.data_dir)
+    # A run that holds its vocabulary (t2t-import writes one) needs no --data_dir.
+    data_dir = os.path.expanduser(FLAGS.data_dir or FLAGS.output_dir)
     export_dir = os.path.expanduser(FLAGS.export_dir or os.path.join(output_dir, "export"))
     checkpoint_path = os.path.expanduser(FLAGS.checkpoint_path) if FLAGS.checkpoint_path else None
     run = runs.open_trained_run(output_dir, data_dir, FLAGS.hparams, checkpoint_path)

@@ -32,12 +32,21 @@ def list_problems() -> list[str]:
     return sorted(names)
 
 
-def get_problem(name: str, **kwargs):
-    """A new instance of the problem called `name` (`kwargs` go to its constructor)."""
+def get_problem(name: str, data_dir: str | None = None, **kwargs):
+    """A new instance of the problem called `name` (`kwargs` go to its constructor).
+
+    A name t2t_lite does not register is read as a T2T text-to-text data_dir when
+    `data_dir` holds its T2T vocabulary (`t2t_data_dir.T2TDataDirProblem`).
+    """
     base, reverse = name, False
     if name not in _PROBLEMS and name.endswith(REVERSE_SUFFIX):
         base, reverse = name[: -len(REVERSE_SUFFIX)], True
     cls = _PROBLEMS.get(base)
+    if cls is None and data_dir is not None:
+        from t2t_lite.problems import t2t_data_dir  # imports the problem classes
+
+        if t2t_data_dir.t2t_vocabulary_path(data_dir, base) is not None:
+            return t2t_data_dir.T2TDataDirProblem(base, data_dir, was_reversed=reverse)
     if cls is None or (reverse and not cls.reversible):
         close = difflib.get_close_matches(name, list_problems(), n=3, cutoff=0.6)
         hint = f"; did you mean {', '.join(close)}?" if close else ""

@@ -13,6 +13,8 @@ Every step here is a core TensorFlow or TensorFlow Text op, so an export serves 
 same methods run eagerly for the decoder binary.
 """
 
+import os
+
 import tensorflow as tf
 import tensorflow_text as tf_text
 
@@ -24,6 +26,23 @@ from t2t_lite.problems.vocabulary import (
     register_vocabulary,
 )
 from t2t_lite.utils import file_system as fs
+
+# The ending of T2T's vocabulary files: `vocab.<problem>.<size>.subwords`.
+T2T_VOCAB_SUFFIX = "subwords"
+
+
+def t2t_vocabulary_path(data_dir: str, dataset_name: str) -> str | None:
+    """`<data_dir>/vocab.<dataset_name>.<size>.subwords`, T2T's vocabulary of the problem,
+    or None. Two sizes of it are a `DataError` naming both."""
+    found = sorted(fs.glob(os.path.join(data_dir, f"vocab.{dataset_name}.*.{T2T_VOCAB_SUFFIX}")))
+    found = [path for path in found if os.path.basename(path).split(".")[2].isdigit()]
+    if len(found) > 1:
+        raise DataError(
+            f"{data_dir} holds {len(found)} T2T vocabularies of {dataset_name}: "
+            f"{', '.join(map(os.path.basename, found))}; keep one"
+        )
+    return found[0] if found else None
+
 
 # Runs of alphanumeric characters, or of anything else: T2T's tokens.
 _TOKEN = r"[\p{L}\p{N}]+|[^\p{L}\p{N}]+"
@@ -49,7 +68,7 @@ def read_subtokens(path: str) -> list[str]:
     return subtokens
 
 
-@register_vocabulary("subwords")
+@register_vocabulary(T2T_VOCAB_SUFFIX)
 class T2TSubwordVocabulary(StoredVocabulary):
     """T2T's `SubwordTextEncoder`, read from its `.subwords` file.
 
@@ -61,7 +80,7 @@ class T2TSubwordVocabulary(StoredVocabulary):
       path: the file they were read from, shipped with exports (None: in memory only).
     """
 
-    file_suffix = "subwords"
+    file_suffix = T2T_VOCAB_SUFFIX
 
     def __init__(self, subtokens: list[str], path: str | None = None):
         if len(subtokens) < 3:

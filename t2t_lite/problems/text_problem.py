@@ -9,6 +9,7 @@ from absl import logging
 
 from t2t_lite.errors import DataError
 from t2t_lite.problems.problem import DEV, TEST, TRAIN, Problem
+from t2t_lite.problems.t2t_subwords import T2T_VOCAB_SUFFIX, t2t_vocabulary_path
 from t2t_lite.problems.vocabulary import StoredVocabulary, vocabulary_type
 from t2t_lite.utils import file_system as fs
 
@@ -50,7 +51,20 @@ class Text2TextProblem(Problem):
         return f"vocab.{self.dataset_name}.{self.approx_vocab_size}.{suffix}"
 
     def vocab_path(self, data_dir: str) -> str:
-        return os.path.join(data_dir, self.vocab_filename)
+        """The problem's vocabulary file in `data_dir`; where it is missing and the
+        data_dir is T2T's, T2T's `vocab.<problem>.<size>.subwords` instead."""
+        own = os.path.join(data_dir, self.vocab_filename)
+        if self.vocab_type != T2T_VOCAB_SUFFIX and not fs.exists(own):
+            t2t = t2t_vocabulary_path(data_dir, self.dataset_name)
+            if t2t is not None:
+                return t2t
+        return own
+
+    def vocabulary_class_of(self, path: str) -> type[StoredVocabulary]:
+        """The vocabulary type that reads `path` (T2T's subwords, or `vocab_type`'s)."""
+        if path.endswith("." + T2T_VOCAB_SUFFIX):
+            return vocabulary_type(T2T_VOCAB_SUFFIX)
+        return self.vocabulary_class
 
     def vocabulary_files(self, data_dir: str) -> list[str]:
         return [self.vocab_path(data_dir)]
@@ -82,7 +96,7 @@ class Text2TextProblem(Problem):
             raise DataError(
                 f"no vocabulary {path}; run t2t-datagen --problem={self.dataset_name} first"
             )
-        vocab = self.vocabulary_class.load(path)
+        vocab = self.vocabulary_class_of(path).load(path)
         return {"inputs": vocab, "targets": vocab}
 
     def generate_ids(self, split: str, data_dir: str, tmp_dir: str, seed: int) -> Iterator:

@@ -54,7 +54,7 @@ def open_trained_run(
     from the run's) naming the file or value.
     """
     hparams = load_run_hparams(output_dir, hparams_overrides)
-    problem = get_problem(hparams.problem)
+    problem = get_problem(hparams.problem, data_dir=data_dir)
     vocabulary = problem.feature_vocabulary(data_dir)
     for feature in ("inputs", "targets"):
         size, trained = (
