@@ -10,7 +10,7 @@ import os
 
 from absl import app, flags, logging
 
-from t2t_lite_bin import cli
+from t2t_lite_bin import cli, t2t_flags
 
 cli.quiet_tensorflow()
 
@@ -33,7 +33,10 @@ flags.DEFINE_integer(
 flags.DEFINE_integer("keep_checkpoint_max", 20, "Checkpoints kept in --output_dir.", lower_bound=1)
 flags.DEFINE_integer("log_step_count_steps", 100, "Steps between progress lines.", lower_bound=1)
 flags.DEFINE_enum(
-    "schedule", "train_and_evaluate", ["train", "train_and_evaluate", "evaluate"], "What to run."
+    "schedule",
+    "train_and_evaluate",
+    ["train", "train_and_evaluate", "evaluate", "continuous_train_and_eval"],
+    "What to run (T2T's continuous_train_and_eval is train_and_evaluate).",
 )
 flags.DEFINE_integer("random_seed", 429459, "Seed of initialization, dropout and shuffling.")
 flags.DEFINE_bool("generate_data", False, "Run datagen first when the problem's files are missing.")
@@ -69,11 +72,31 @@ flags.DEFINE_bool(
 flags.DEFINE_string(
     "t2t_usr_dir", None, "Directory of a Python module that registers more problems."
 )
+t2t_flags.define_t2t_flags("t2t-trainer")
 FLAGS = flags.FLAGS
 
 
+def apply_t2t_flags() -> None:
+    """T2T's flags with a t2t_lite meaning, as the t2t_lite flags they stand for."""
+    t2t_flags.warn_without_effect("t2t-trainer", meaningful=("worker_gpu", "use_tpu", "master"))
+    if FLAGS.schedule == "continuous_train_and_eval":
+        FLAGS.schedule = "train_and_evaluate"
+    if FLAGS.use_tpu and not FLAGS.distribution_strategy:
+        FLAGS.distribution_strategy = "tpu"
+        FLAGS.tpu = FLAGS.tpu or FLAGS.master or None
+    if FLAGS["worker_gpu"].present:
+        try:
+            worker_gpu = int(FLAGS.worker_gpu)
+        except ValueError:
+            raise app.UsageError(f"--worker_gpu={FLAGS.worker_gpu}: not a number") from None
+        if worker_gpu > 1 and not FLAGS.distribution_strategy:
+            FLAGS.distribution_strategy = "mirrored"
+            FLAGS.num_gpus = worker_gpu
+
+
 def main(argv):
-    cli.check_args(argv, "problem", "data_dir", "output_dir")
+    cli.check_args(argv, "data_dir", "output_dir")
+    apply_t2t_flags()
     if FLAGS.model != "transformer":
         raise app.UsageError(f"--model={FLAGS.model}: only transformer is available")
     if FLAGS.distribution_strategy == "tpu" and FLAGS.schedule != "train":
@@ -97,16 +120,30 @@ def main(argv):
 
     if FLAGS.t2t_usr_dir:
         import_usr_dir(FLAGS.t2t_usr_dir)
+    data_dir = os.path.expanduser(FLAGS.data_dir)
+    output_dir = os.path.expanduser(FLAGS.output_dir)
+    # A run in --output_dir (one t2t-import wrote, say) trains on with its own hparams
+    # unless --hparams_set names another set.
+    saved = runs.saved_run(output_dir)
+    hparams_set = FLAGS.hparams_set
+    use_saved = saved is not None and (
+        not FLAGS["hparams_set"].present or hparams_set in (saved.hparams_set, *saved.set_aliases)
+    )
     try:
-        hparams = get_hparams(FLAGS.hparams_set, FLAGS.hparams)
+        if use_saved:
+            hparams_set = saved.hparams_set
+            hparams = saved.hparams.parse(FLAGS.hparams)
+        else:
+            hparams = get_hparams(hparams_set, FLAGS.hparams)
         training.T2TLearningRateSchedule.from_hparams(hparams)
     except HParamsError as error:
         raise HParamsError(
-            f"--hparams_set={FLAGS.hparams_set} --hparams={FLAGS.hparams!r}: {error}"
+            f"--hparams_set={hparams_set} --hparams={FLAGS.hparams!r}: {error}"
         ) from None
-    problem = get_problem(FLAGS.problem)
-    data_dir = os.path.expanduser(FLAGS.data_dir)
-    output_dir = os.path.expanduser(FLAGS.output_dir)
+    problem_name = FLAGS.problem or (saved.problem if saved is not None else None)
+    if not problem_name:
+        raise app.UsageError("--problem is required")
+    problem = get_problem(problem_name, data_dir=data_dir)
     strategy_name = FLAGS.distribution_strategy or training.default_strategy_name()
     strategy = training.make_strategy(strategy_name, FLAGS.num_gpus, FLAGS.tpu)
     chief = training.is_chief(strategy)
@@ -127,7 +164,7 @@ def main(argv):
         problem.name,
         vocab["inputs"].vocab_size,
         vocab["targets"].vocab_size,
-        FLAGS.hparams_set,
+        hparams_set,
     )
     resuming = runs.check_output_dir(output_dir, hparams)
     if FLAGS.schedule == "evaluate" and not resuming:

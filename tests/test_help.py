@@ -19,6 +19,7 @@ BINARIES = [
     "t2t-bleu",
     "t2t-avg-all",
     "t2t-query-export",
+    "t2t-import",
 ]
 
 

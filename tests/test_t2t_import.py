@@ -256,3 +256,79 @@ def test_a_fork_hparam_declared_without_effect_imports(t2t, tmp_path):
         t2t_import(run, t2t / "t2t_data_dir", tmp_path / "new"),
         f"--output_dir={tmp_path / 'new'} exists",
     )
+
+
+def test_t2t_flagfile_drives_the_decoder(imported, golden_texts, tmp_path, t2t):
+    sources, greedy, _ = golden_texts
+    source = tmp_path / "in.txt"
+    source.write_text("".join(line + "\n" for line in sources), encoding="utf-8")
+    target = tmp_path / "out.txt"
+    result = run_binary(
+        "t2t-decoder",
+        f"--flagfile={t2t / 'transformer_test_ckpt' / 'flags.txt'}",
+        f"--output_dir={imported}",
+        f"--data_dir={t2t / 't2t_data_dir'}",
+        f"--decode_from_file={source}",
+        f"--decode_to_file={target}",
+        f"--decode_hparams=beam_size=1,extra_length={EXTRA_LENGTH},batch_size=1",
+    )
+    assert result.returncode == 0, result.stderr
+    assert target.read_text(encoding="utf-8").split("\n")[:-1] == greedy
+    (warning,) = [line for line in result.stderr.splitlines() if "T2T flags with no effect" in line]
+    named = set(warning.split(": ", 1)[1].split(", "))
+    assert {"--save_checkpoints_secs", "--worker_gpu", "--train_steps"} <= named
+    assert not named & {"--problem", "--hparams_set", "--data_dir", "--decode_hparams"}
+
+
+def test_trainer_fine_tunes_an_imported_run_on_t2ts_data_dir_with_t2ts_flagfile(
+    imported, t2t, tmp_path
+):
+    run = tmp_path / "run"
+    shutil.copytree(imported, run)
+    result = run_binary(
+        "t2t-trainer",
+        f"--flagfile={t2t / 'transformer_test_ckpt' / 'flags.txt'}",
+        f"--output_dir={run}",
+        f"--data_dir={t2t / 't2t_data_dir'}",
+        "--train_steps=2",
+    )
+    assert result.returncode == 0, result.stderr
+    assert "reading" in result.stderr and "as a T2T text-to-text data_dir" in result.stderr
+    assert f"resumed from {run}/ckpt-1 at step 1" in result.stderr
+    assert "holds no optimizer state" in result.stderr
+    (warning,) = [line for line in result.stderr.splitlines() if "T2T flags with no effect" in line]
+    named = set(warning.split(": ", 1)[1].split(", "))
+    assert {"--save_checkpoints_secs", "--keep_checkpoint_every_n_hours"} <= named
+    assert not named & {"--worker_gpu", "--schedule", "--train_steps", "--problem"}
+    # continuous_train_and_eval trains and evaluates.
+    assert "eval at step 2" in result.stdout
+    assert (run / "ckpt-2.index").exists()
+
+
+def test_trainer_warm_starts_from_a_t2t_run(t2t, tmp_path):
+    result = run_binary(
+        "t2t-trainer",
+        f"--problem={PROBLEM}",
+        f"--data_dir={t2t / 't2t_data_dir'}",
+        f"--output_dir={tmp_path / 'run'}",
+        "--hparams=hidden_size=16,filter_size=8,num_heads=2,num_hidden_layers=2,"
+        "use_target_space_embedding=true,shared_embedding=true,batch_size=1024",
+        f"--warm_start_from={t2t / 'transformer_test_ckpt'}",
+        "--train_steps=1",
+        "--schedule=train",
+    )
+    assert result.returncode == 0, result.stderr
+    assert "warm-started the model weights from T2T's" in result.stderr
+    # Without the target space embedding the T2T checkpoint does not fit: named, not dropped.
+    result = run_binary(
+        "t2t-trainer",
+        f"--problem={PROBLEM}",
+        f"--data_dir={t2t / 't2t_data_dir'}",
+        f"--output_dir={tmp_path / 'other'}",
+        "--hparams=hidden_size=16,filter_size=8,num_heads=2,num_hidden_layers=2,"
+        "shared_embedding=true,batch_size=1024",
+        f"--warm_start_from={t2t / 'transformer_test_ckpt'}",
+        "--train_steps=1",
+        "--schedule=train",
+    )
+    assert_fails(result, "--warm_start_from=", "target_space_embedding")

@@ -32,8 +32,11 @@ from t2t_lite.runs.errors import CheckpointError, RunDirError
 from t2t_lite.runs.hparams_file import (
     FLAGS_FILE,
     HPARAMS_FILE,
+    IMPORT_FILE,
+    SavedRun,
     load_run_hparams,
     save_run_hparams,
+    saved_run,
     with_problem_hparams,
 )
 from t2t_lite.runs.output_dir import check_output_dir, hparams_differences, write_run_files
@@ -48,10 +51,12 @@ from t2t_lite.runs.trained_model import (
 __all__ = [
     "FLAGS_FILE",
     "HPARAMS_FILE",
+    "IMPORT_FILE",
     "RESTORE_ERRORS",
     "CheckpointError",
     "RunCheckpoints",
     "RunDirError",
+    "SavedRun",
     "TrainedRun",
     "average_latest_checkpoints",
     "check_output_dir",
@@ -67,6 +72,7 @@ __all__ = [
     "open_trained_run",
     "restore_model_weights",
     "save_run_hparams",
+    "saved_run",
     "variables_by_path",
     "warm_start",
     "with_problem_hparams",

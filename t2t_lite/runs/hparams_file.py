@@ -7,6 +7,7 @@ before an hparam existed gets that hparam's default. A saved name this code does
 know is an error that names it, never a silent drop.
 """
 
+import dataclasses
 import json
 import os
 import re
@@ -131,3 +132,35 @@ def _legacy_set_name(run_dir: str, path: str) -> str:
         _LEGACY_DEFAULT_SET,
     )
     return _LEGACY_DEFAULT_SET
+
+
+# What t2t-import records in a run it writes; `saved_run` reads T2T's set name from it.
+IMPORT_FILE = "t2t_import.json"
+
+
+@dataclasses.dataclass
+class SavedRun:
+    """What a run directory says of how it trains: `hparams` without the problem entries
+    (as `get_hparams` gives a set), the set's name and the other names it answers to
+    (the T2T set of an imported run)."""
+
+    problem: str
+    hparams_set: str
+    hparams: HParams
+    set_aliases: tuple[str, ...] = ()
+
+
+def saved_run(run_dir: str) -> SavedRun | None:
+    """The run `run_dir` holds, or None when it has no `hparams.json`."""
+    if not fs.exists(os.path.join(run_dir, HPARAMS_FILE)):
+        return None
+    hparams = load_run_hparams(run_dir)
+    values = hparams.values()
+    for name in ("model", "problem", "input_vocab_size", "target_vocab_size", "hparams_set"):
+        values.pop(name)
+    aliases = ()
+    import_path = os.path.join(run_dir, IMPORT_FILE)
+    if fs.exists(import_path):
+        t2t_set = json.loads(fs.read_text(import_path)).get("t2t_hparams_set")
+        aliases = (t2t_set,) if t2t_set else ()
+    return SavedRun(hparams.problem, hparams.hparams_set, HParams(**values), aliases)

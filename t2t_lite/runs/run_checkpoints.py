@@ -40,7 +40,7 @@ class RunCheckpoints:
         unreadable = []
         for path in checkpoint_candidates(self.run_dir):
             try:
-                self.checkpoint.restore(path).assert_existing_objects_matched()
+                self._restorable_part(path).restore(path).assert_existing_objects_matched()
             except RESTORE_ERRORS as error:
                 damaged = damaged_checkpoint_file(path, error)
                 if damaged is None:
@@ -67,6 +67,24 @@ class RunCheckpoints:
                 "the files from a backup, or delete them to start again from step 0"
             )
         return None
+
+    def _restorable_part(self, path: str) -> tf.train.Checkpoint:
+        """The whole checkpoint, or its model and step alone when `path` holds no optimizer
+        state (a run t2t-import wrote): the optimizer then starts from zero at that step."""
+        try:
+            names = [name for name, _ in tf.train.list_variables(path)]
+        except (tf.errors.OpError, ValueError):
+            return self.checkpoint  # unreadable: restoring it reports which file
+        if not hasattr(self.checkpoint, "optimizer") or any(
+            name.startswith("optimizer/") for name in names
+        ):
+            return self.checkpoint
+        logging.warning(
+            "%s holds no optimizer state (an imported run): the optimizer starts from zero "
+            "at its step",
+            path,
+        )
+        return tf.train.Checkpoint(model=self.checkpoint.model, step=self.checkpoint.step)
 
     def save(self, step: int) -> str:
         """Saves as `ckpt-<step>`; a failed write (a full disk) is a `RunDirError` that

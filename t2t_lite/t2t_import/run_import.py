@@ -24,6 +24,7 @@ from t2t_lite.problems.t2t_subwords import T2TSubwordVocabulary, t2t_vocabulary_
 from t2t_lite.runs import (
     FLAGS_FILE,
     HPARAMS_FILE,
+    IMPORT_FILE,
     RunDirError,
     find_checkpoint,
     model_from_hparams,
@@ -34,9 +35,6 @@ from t2t_lite.runs import (
 from t2t_lite.t2t_import.checkpoint_weights import t2t_model_weights
 from t2t_lite.t2t_import.hparams_map import IMPORT_HPARAMS_SET, convert_t2t_hparams
 from t2t_lite.utils import file_system as fs
-
-# What the new run records of where it came from (not read by t2t_lite).
-IMPORT_FILE = "t2t_import.json"
 
 
 @dataclasses.dataclass

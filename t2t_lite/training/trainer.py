@@ -15,7 +15,14 @@ from tensorflow.core.framework import summary_pb2
 from t2t_lite.errors import T2TLiteError
 from t2t_lite.hparams import HParams
 from t2t_lite.problems import DEV, Problem
-from t2t_lite.runs import RunCheckpoints, make_checkpoint, model_from_hparams, warm_start
+from t2t_lite.runs import (
+    CheckpointError,
+    RunCheckpoints,
+    find_checkpoint,
+    make_checkpoint,
+    model_from_hparams,
+    warm_start,
+)
 from t2t_lite.training.learning_rate import T2TLearningRateSchedule
 from t2t_lite.training.metrics import METRIC_SUM_NAMES, finish_metrics
 from t2t_lite.training.optimizer import make_optimizer
@@ -127,6 +134,16 @@ class Trainer:
     def warm_start(self, path: str) -> None:
         """Initializes the model's weights (not the optimizer) from a checkpoint file or
         the latest checkpoint of a directory, as T2T's `--warm_start_from`."""
+        from t2t_lite.t2t_import import is_t2t_run, load_t2t_weights
+
+        if is_t2t_run(path):  # T2T's own run directory or checkpoint
+            try:
+                checkpoint = find_checkpoint(path, flag="--warm_start_from")
+                load_t2t_weights(self.model, checkpoint)
+            except CheckpointError as error:
+                raise CheckpointError(f"--warm_start_from={path}: {error}") from None
+            logging.info("warm-started the model weights from T2T's %s", checkpoint)
+            return
         logging.info("warm-started the model weights from %s", warm_start(self.model, path))
 
     @property
