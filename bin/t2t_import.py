@@ -32,7 +32,7 @@ flags.DEFINE_integer(
 )
 flags.DEFINE_list(
     "t2t_hparams_no_effect",
-    [],
+    None,
     "T2T hparams unknown to t2t_lite (a fork's own) that you declare do not change the model.",
 )
 FLAGS = flags.FLAGS
@@ -50,7 +50,7 @@ def main(argv):
         checkpoint_path=expand(FLAGS.checkpoint_path) if FLAGS.checkpoint_path else None,
         problem=FLAGS.problem,
         target_space_id=FLAGS.target_space_id,
-        hparams_no_effect=FLAGS.t2t_hparams_no_effect,
+        hparams_no_effect=FLAGS.t2t_hparams_no_effect or (),
     )
     print(
         f"Imported {record['checkpoint']} (step {record['global_step']}, problem "
