@@ -98,3 +98,22 @@ def test_encoding_runs_in_a_traced_function(vocab, golden):
     encode = tf.function(vocab.tf_encode, input_signature=[tf.TensorSpec([None], tf.string)])
     text = "Three people sit in a cave."
     assert encode(tf.constant([text])).to_list() == [golden["vocab"][text]]
+
+
+def test_problems_read_t2t_vocabularies_from_a_t2t_data_dir(t2t, tmp_path):
+    from t2t_lite.problems import get_problem
+
+    # A registered problem whose own (sentencepiece) file is missing reads T2T's.
+    name = "vocab.translate_ende_wmt32k.32768.subwords"
+    (tmp_path / name).write_bytes((t2t / name).read_bytes())
+    vocab = get_problem("translate_ende_wmt32k").vocabulary(str(tmp_path))["inputs"]
+    assert isinstance(vocab, T2TSubwordVocabulary) and vocab.path.endswith(name)
+    # An unregistered one is read from T2T's files when its vocabulary is there.
+    problem = get_problem("translate_ende_wmt8k_rev", data_dir=str(t2t / "t2t_data_dir"))
+    assert (problem.name, problem.dataset_name) == (
+        "translate_ende_wmt8k_rev",
+        "translate_ende_wmt8k",
+    )
+    assert problem.vocabulary(str(t2t / "t2t_data_dir"))["targets"].vocab_size == 8190
+    with pytest.raises(DataError, match="unknown problem 'translate_ende_wmt8k'"):
+        get_problem("translate_ende_wmt8k", data_dir=str(tmp_path))
