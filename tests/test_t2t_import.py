@@ -130,6 +130,22 @@ def golden_texts(golden, t2t):
     return sources, greedy, beam
 
 
+def decode_file(run, source, decode_hparams: str, *args):
+    """t2t-decoder on `source` in batches of one with T2T's decode length; returns the
+    process and the lines it wrote."""
+    target = source.parent / "out.txt"
+    result = run_binary(
+        "t2t-decoder",
+        *args,  # a --flagfile first: the flags after it override its paths
+        f"--output_dir={run}",
+        f"--decode_from_file={source}",
+        f"--decode_to_file={target}",
+        f"--decode_hparams={decode_hparams},extra_length={EXTRA_LENGTH},batch_size=1",
+    )
+    decoded = target.read_text(encoding="utf-8").split("\n")[:-1] if target.exists() else None
+    return result, decoded
+
+
 def test_decoder_on_the_imported_run_prints_t2ts_decodes(imported, golden_texts, tmp_path, t2t):
     sources, greedy, beam = golden_texts
     source = tmp_path / "in.txt"
@@ -138,17 +154,9 @@ def test_decoder_on_the_imported_run_prints_t2ts_decodes(imported, golden_texts,
         ("beam_size=1", greedy, []),
         ("beam_size=4,alpha=0.6", beam, [f"--data_dir={t2t / 't2t_data_dir'}"]),
     ):
-        target = tmp_path / "out.txt"
-        result = run_binary(
-            "t2t-decoder",
-            f"--output_dir={imported}",
-            *data_dir,
-            f"--decode_from_file={source}",
-            f"--decode_to_file={target}",
-            f"--decode_hparams={decode_hparams},extra_length={EXTRA_LENGTH},batch_size=1",
-        )
+        result, decoded = decode_file(imported, source, decode_hparams, *data_dir)
         assert result.returncode == 0, result.stderr
-        assert target.read_text(encoding="utf-8").split("\n")[:-1] == expected
+        assert decoded == expected
 
 
 @pytest.fixture(scope="session")
@@ -262,18 +270,15 @@ def test_t2t_flagfile_drives_the_decoder(imported, golden_texts, tmp_path, t2t):
     sources, greedy, _ = golden_texts
     source = tmp_path / "in.txt"
     source.write_text("".join(line + "\n" for line in sources), encoding="utf-8")
-    target = tmp_path / "out.txt"
-    result = run_binary(
-        "t2t-decoder",
+    result, decoded = decode_file(
+        imported,
+        source,
+        "beam_size=1",
         f"--flagfile={t2t / 'transformer_test_ckpt' / 'flags.txt'}",
-        f"--output_dir={imported}",
         f"--data_dir={t2t / 't2t_data_dir'}",
-        f"--decode_from_file={source}",
-        f"--decode_to_file={target}",
-        f"--decode_hparams=beam_size=1,extra_length={EXTRA_LENGTH},batch_size=1",
     )
     assert result.returncode == 0, result.stderr
-    assert target.read_text(encoding="utf-8").split("\n")[:-1] == greedy
+    assert decoded == greedy
     (warning,) = [line for line in result.stderr.splitlines() if "T2T flags with no effect" in line]
     named = set(warning.split(": ", 1)[1].split(", "))
     assert {"--save_checkpoints_secs", "--worker_gpu", "--train_steps"} <= named

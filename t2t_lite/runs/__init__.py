@@ -68,6 +68,7 @@ __all__ = [
     "load_trained_model",
     "load_weights",
     "make_checkpoint",
+    "read_hparams_json",
     "model_from_hparams",
     "open_trained_run",
     "restore_model_weights",

@@ -59,19 +59,25 @@ def save_run_hparams(run_dir: str, hparams: HParams) -> None:
     )
 
 
-def load_run_hparams(run_dir: str, overrides: str = "") -> HParams:
-    """`run_dir/hparams.json` over the current defaults of its set, with T2T-form
-    `overrides` applied. Raises `HParamsError` naming the file and the bad entry."""
-    path = os.path.join(run_dir, HPARAMS_FILE)
-    if not fs.exists(path):
-        raise HParamsError(f"{path} not found: is {run_dir} a t2t-trainer --output_dir?")
+def read_hparams_json(path: str) -> dict:
+    """The object of name: value in an `hparams.json` (t2t_lite's or T2T's); an error
+    names the file."""
     try:
         values = json.loads(fs.read_text(path))
     except json.JSONDecodeError as error:
         raise HParamsError(f"{path}: not valid JSON: {error}") from None
     if not isinstance(values, dict):
         raise HParamsError(f"{path}: not a JSON object of name: value")
-    hparams = _merge_over_defaults(path, values, run_dir)
+    return values
+
+
+def load_run_hparams(run_dir: str, overrides: str = "") -> HParams:
+    """`run_dir/hparams.json` over the current defaults of its set, with T2T-form
+    `overrides` applied. Raises `HParamsError` naming the file and the bad entry."""
+    path = os.path.join(run_dir, HPARAMS_FILE)
+    if not fs.exists(path):
+        raise HParamsError(f"{path} not found: is {run_dir} a t2t-trainer --output_dir?")
+    hparams = _merge_over_defaults(path, read_hparams_json(path), run_dir)
     try:
         return hparams.parse(overrides)
     except HParamsError as error:

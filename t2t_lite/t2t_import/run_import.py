@@ -19,7 +19,7 @@ import tensorflow as tf
 from absl import logging
 
 from t2t_lite.errors import DataError
-from t2t_lite.hparams import HParams, HParamsError
+from t2t_lite.hparams import HParams
 from t2t_lite.problems.t2t_subwords import T2TSubwordVocabulary, t2t_vocabulary_path
 from t2t_lite.runs import (
     FLAGS_FILE,
@@ -28,6 +28,7 @@ from t2t_lite.runs import (
     RunDirError,
     find_checkpoint,
     model_from_hparams,
+    read_hparams_json,
     save_run_hparams,
     variables_by_path,
     with_problem_hparams,
@@ -72,13 +73,7 @@ def read_t2t_run(
             f"{path} not found: is {t2t_output_dir} a T2T t2t-trainer --output_dir? (T2T "
             "writes hparams.json there when it starts training)"
         )
-    try:
-        values = json.loads(fs.read_text(path))
-    except json.JSONDecodeError as error:
-        raise HParamsError(f"{path}: not valid JSON: {error}") from None
-    if not isinstance(values, dict):
-        raise HParamsError(f"{path}: not a JSON object of name: value")
-    converted = convert_t2t_hparams(values, path, hparams_no_effect)
+    converted = convert_t2t_hparams(read_hparams_json(path), path, hparams_no_effect)
     hparams = converted.hparams
     hparams.target_space_id = target_space_id
     # T2T names the embedding variables by vocabulary size and width only: with equal

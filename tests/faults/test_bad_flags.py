@@ -316,7 +316,8 @@ CASES = [
         ],
         ["{tmp}/none"],
     ),
-    ("t2t-exporter", ["--output_dir={run}", "--export_dir={tmp}/e"], ["--data_dir"]),
+    # No --data_dir: the run's own directory holds the vocabulary, or none is needed.
+    ("t2t-exporter", ["--export_dir={tmp}/e"], ["--output_dir is required"]),
     (
         "t2t-exporter",
         ["--data_dir={data}", "--output_dir={tmp}", "--export_dir={tmp}/e"],
