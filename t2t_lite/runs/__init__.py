@@ -35,6 +35,7 @@ from t2t_lite.runs.hparams_file import (
     IMPORT_FILE,
     SavedRun,
     load_run_hparams,
+    read_hparams_json,
     save_run_hparams,
     saved_run,
     with_problem_hparams,
