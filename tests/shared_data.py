@@ -16,13 +16,7 @@ MULTI30K_FILES = [
 
 def require_multi30k() -> pathlib.Path:
     """The shared Multi30k directory (read only: pass it as --tmp_dir)."""
-    missing = [name for name in MULTI30K_FILES if not (MULTI30K / name).exists()]
-    if missing:
-        message = f"Multi30k files not found in {MULTI30K}: {', '.join(missing)}"
-        if os.environ.get("CI"):
-            pytest.fail(f"{message} (CI is set: shared data must be there)")
-        pytest.skip(message)
-    return MULTI30K
+    return _require(MULTI30K, MULTI30K_FILES, "Multi30k")
 
 
 def multi30k_copy(directory: pathlib.Path) -> pathlib.Path:
@@ -47,10 +41,14 @@ T2T_FILES = [
 def require_t2t() -> pathlib.Path:
     """The shared directory of what T2T wrote (read only): its test checkpoint, subword
     vocabularies, a data_dir and goldens."""
-    missing = [name for name in T2T_FILES if not (T2T / name).exists()]
+    return _require(T2T, T2T_FILES, "T2T")
+
+
+def _require(directory: pathlib.Path, names: list[str], what: str) -> pathlib.Path:
+    missing = [name for name in names if not (directory / name).exists()]
     if missing:
-        message = f"T2T files not found in {T2T}: {', '.join(missing)}"
+        message = f"{what} files not found in {directory}: {', '.join(missing)}"
         if os.environ.get("CI"):
             pytest.fail(f"{message} (CI is set: shared data must be there)")
         pytest.skip(message)
-    return T2T
+    return directory

@@ -106,10 +106,13 @@ def test_searches_give_t2ts_ids_and_scores(trained_run, golden, beam_size):
         strategy = decoding.GreedySearch(extra_length=EXTRA_LENGTH)
     else:
         strategy = decoding.BeamSearch(beam_size, 0.6, extra_length=EXTRA_LENGTH)
+    # One trace for all cases (eager while loops would rebuild the search for each).
+    search = tf.function(
+        lambda inputs: decoding.decode_ids(trained_run.model, inputs, strategy),
+        input_signature=[tf.TensorSpec([1, None], tf.int32)],
+    )
     for case in golden["cases"]:
-        ids, scores = decoding.decode_ids(
-            trained_run.model, tf.constant([case["inputs"]]), strategy
-        )
+        ids, scores = search(tf.constant([case["inputs"]], tf.int32))
         expected = case["greedy" if beam_size == 1 else "beam4"]
         assert len(expected) == len(case["inputs"]) + EXTRA_LENGTH
         assert through_eos(ids.numpy()[0]) == through_eos(expected)
