@@ -54,7 +54,7 @@ flags.DEFINE_bool("xla", False, "Compile the search with XLA (once per batch sha
 flags.DEFINE_string(
     "t2t_usr_dir", None, "Directory of a Python module that registers more problems."
 )
-t2t_flags.define_t2t_flags("t2t-decoder")
+T2T_ONLY_FLAGS = t2t_flags.define_t2t_flags()
 FLAGS = flags.FLAGS
 
 
@@ -67,7 +67,7 @@ def decode_filename(base: str, problem: str, decode_hp) -> str:
 
 def main(argv):
     cli.check_args(argv, "output_dir")
-    t2t_flags.warn_without_effect("t2t-decoder")
+    t2t_flags.warn_without_effect("t2t-decoder", T2T_ONLY_FLAGS)
     if FLAGS.model != "transformer":
         raise app.UsageError(f"--model={FLAGS.model}: only transformer is available")
     if FLAGS.decode_interactive and FLAGS.decode_from_file:

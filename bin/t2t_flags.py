@@ -2,9 +2,10 @@
 `flags.txt` lists them), so that T2T's `flags.txt` works as `--flagfile`.
 
 A binary defines its own flags first; `define_t2t_flags` then defines the rest of
-T2T's, and `warn_without_effect` names, in one warning line, those given that have no
-effect in that binary. The flags with T2T's meaning are read by the binaries themselves
-(t2t-trainer: `--worker_gpu`, `--use_tpu`, `--master`, the schedules).
+T2T's and returns their names, and `warn_without_effect` names, in one warning line,
+those of them given that have no effect in that binary. The flags with T2T's meaning
+are read by the binaries themselves (t2t-trainer: `--worker_gpu`, `--use_tpu`,
+`--master`, the schedules).
 """
 
 from absl import flags, logging
@@ -82,29 +83,25 @@ T2T_FLAGS = {
 }
 
 
-def define_t2t_flags(binary: str) -> None:
-    """Defines each of T2T's flags that `binary` has not defined itself."""
-    for name in T2T_FLAGS:
-        if name in flags.FLAGS:
-            continue
+def define_t2t_flags() -> tuple[str, ...]:
+    """Defines each of T2T's flags that the binary has not defined itself; returns
+    their names."""
+    defined = tuple(name for name in T2T_FLAGS if name not in flags.FLAGS)
+    for name in defined:
         help_text = f"T2T's --{name}: {T2T_FLAGS[name]}."
         if name in _BOOLEAN:
             flags.DEFINE_bool(name, False, help_text)
         else:
             flags.DEFINE_string(name, None, help_text)
-        flags.FLAGS[name].t2t_only = binary
+    return defined
 
 
-def warn_without_effect(binary: str, meaningful: tuple[str, ...] = ()) -> list[str]:
-    """Logs one warning naming the T2T flags given that `binary` defined only for T2T
-    compatibility (other than `meaningful`, which it reads); returns their names."""
-    given = [
-        name
-        for name in T2T_FLAGS
-        if getattr(flags.FLAGS[name], "t2t_only", None) == binary
-        and flags.FLAGS[name].present
-        and name not in meaningful
-    ]
+def warn_without_effect(
+    binary: str, t2t_only: tuple[str, ...], meaningful: tuple[str, ...] = ()
+) -> list[str]:
+    """Logs one warning naming the flags of `t2t_only` (from `define_t2t_flags`) that
+    were given, other than `meaningful` (which `binary` reads); returns their names."""
+    given = [name for name in t2t_only if flags.FLAGS[name].present and name not in meaningful]
     if given:
         logging.warning(
             "T2T flags with no effect in %s (docs/migrating_from_t2t.md): %s",

@@ -72,13 +72,15 @@ flags.DEFINE_bool(
 flags.DEFINE_string(
     "t2t_usr_dir", None, "Directory of a Python module that registers more problems."
 )
-t2t_flags.define_t2t_flags("t2t-trainer")
+T2T_ONLY_FLAGS = t2t_flags.define_t2t_flags()
 FLAGS = flags.FLAGS
 
 
 def apply_t2t_flags() -> None:
     """T2T's flags with a t2t_lite meaning, as the t2t_lite flags they stand for."""
-    t2t_flags.warn_without_effect("t2t-trainer", meaningful=("worker_gpu", "use_tpu", "master"))
+    t2t_flags.warn_without_effect(
+        "t2t-trainer", T2T_ONLY_FLAGS, meaningful=("worker_gpu", "use_tpu", "master")
+    )
     if FLAGS.schedule == "continuous_train_and_eval":
         FLAGS.schedule = "train_and_evaluate"
     if FLAGS.use_tpu and not FLAGS.distribution_strategy:

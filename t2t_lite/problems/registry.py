@@ -43,10 +43,13 @@ def get_problem(name: str, data_dir: str | None = None, **kwargs):
         base, reverse = name[: -len(REVERSE_SUFFIX)], True
     cls = _PROBLEMS.get(base)
     if cls is None and data_dir is not None:
-        from t2t_lite.problems import t2t_data_dir  # imports the problem classes
+        # Imported here: those modules import the problem classes, which import this one.
+        from t2t_lite.problems.t2t_data_dir import T2TDataDirProblem
+        from t2t_lite.problems.t2t_subwords import t2t_vocabulary_path
 
-        if t2t_data_dir.t2t_vocabulary_path(data_dir, base) is not None:
-            return t2t_data_dir.T2TDataDirProblem(base, data_dir, was_reversed=reverse)
+        vocab_path = t2t_vocabulary_path(data_dir, base)
+        if vocab_path is not None:
+            return T2TDataDirProblem(base, vocab_path, was_reversed=reverse)
     if cls is None or (reverse and not cls.reversible):
         close = difflib.get_close_matches(name, list_problems(), n=3, cutoff=0.6)
         hint = f"; did you mean {', '.join(close)}?" if close else ""

@@ -8,7 +8,7 @@ from absl import logging
 
 from t2t_lite.errors import DataError
 from t2t_lite.problems.registry import REVERSE_SUFFIX
-from t2t_lite.problems.t2t_subwords import T2T_VOCAB_SUFFIX, t2t_vocabulary_path
+from t2t_lite.problems.t2t_subwords import T2T_VOCAB_SUFFIX
 from t2t_lite.problems.text_problem import Text2TextProblem
 
 
@@ -17,25 +17,23 @@ class T2TDataDirProblem(Text2TextProblem):
 
     Args:
       name: T2T's problem name (a `_rev` suffix swaps inputs and targets, as in T2T).
-      data_dir: where its vocabulary is (checked here).
+      vocab_path: its `vocab.<name>.<size>.subwords` (`t2t_vocabulary_path`), which
+        gives the size; the data_dir it is in holds the data.
     """
 
     vocab_type = T2T_VOCAB_SUFFIX
 
-    def __init__(self, name: str, data_dir: str, was_reversed: bool = False):
+    def __init__(self, name: str, vocab_path: str, was_reversed: bool = False):
         self._base_name = name
         super().__init__(was_reversed)
         self.name = name + (REVERSE_SUFFIX if was_reversed else "")
-        path = t2t_vocabulary_path(data_dir, name)
-        if path is None:
-            raise DataError(f"{data_dir} has no T2T vocabulary vocab.{name}.<size>.subwords")
-        self.approx_vocab_size = int(os.path.basename(path).split(".")[2])
+        self.approx_vocab_size = int(os.path.basename(vocab_path).split(".")[2])
         logging.info(
             "problem %s is not registered in t2t_lite: reading %s as a T2T text-to-text "
             "data_dir (%s)",
             self.name,
-            data_dir,
-            os.path.basename(path),
+            os.path.dirname(vocab_path),
+            os.path.basename(vocab_path),
         )
 
     @property

@@ -8,6 +8,7 @@ path names each variable explicitly and does not depend on how layers are nested
 """
 
 import os
+from collections.abc import Callable
 
 import tensorflow as tf
 
@@ -119,12 +120,17 @@ def find_checkpoint(path: str, flag: str = "--checkpoint_path") -> str:
     return path
 
 
-def warm_start(model, path: str) -> str:
+def warm_start(model, path: str, load: Callable[[object, str], object] | None = None) -> str:
     """Loads the model's weights (not an optimizer's) from the checkpoint `path` or the
-    latest in the directory `path`, as T2T's `--warm_start_from`. Returns the checkpoint."""
+    latest in the directory `path`, as T2T's `--warm_start_from`. `load(model,
+    checkpoint)` reads another kind of checkpoint (T2T's); it raises `CheckpointError`.
+    Returns the checkpoint."""
     try:
         checkpoint = find_checkpoint(path, flag="--warm_start_from")
-        load_weights(model, checkpoint, flag="--warm_start_from")
+        if load is None:
+            load_weights(model, checkpoint, flag="--warm_start_from")
+        else:
+            load(model, checkpoint)
     except CheckpointError as error:
         raise CheckpointError(f"--warm_start_from={path}: {error}") from None
     return checkpoint

@@ -27,6 +27,10 @@ _FORMAT_KEY = "hparams_format_version"
 _LEGACY_DEFAULT_SET = "transformer_base"
 
 
+# What `with_problem_hparams` adds to a set's hparams.
+_RUN_ENTRIES = ("model", "problem", "input_vocab_size", "target_vocab_size", "hparams_set")
+
+
 def with_problem_hparams(
     hparams: HParams,
     problem_name: str,
@@ -162,7 +166,7 @@ def saved_run(run_dir: str) -> SavedRun | None:
         return None
     hparams = load_run_hparams(run_dir)
     values = hparams.values()
-    for name in ("model", "problem", "input_vocab_size", "target_vocab_size", "hparams_set"):
+    for name in _RUN_ENTRIES:
         values.pop(name)
     aliases = ()
     import_path = os.path.join(run_dir, IMPORT_FILE)

@@ -44,7 +44,6 @@ class T2TRun:
 
     hparams: HParams  # t2t_lite hparams, with the problem and vocabulary sizes
     checkpoint: str
-    t2t_flags: dict[str, str]
     no_effect: list[str]
     warnings: list[str]
 
@@ -85,7 +84,6 @@ def read_t2t_run(
     return T2TRun(
         hparams,
         checkpoint,
-        read_t2t_flags(t2t_output_dir),
         converted.no_effect,
         converted.warnings,
     )
@@ -156,7 +154,7 @@ def import_t2t_run(
         "t2t_output_dir": t2t_output_dir,
         "checkpoint": run.checkpoint,
         "global_step": step,
-        "t2t_hparams_set": run.t2t_flags.get("hparams_set", ""),
+        "t2t_hparams_set": flags.get("hparams_set", ""),
         "problem": problem,
         "vocabulary": vocab_path,
         "target_space_id": target_space_id,

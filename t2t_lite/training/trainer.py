@@ -15,14 +15,7 @@ from tensorflow.core.framework import summary_pb2
 from t2t_lite.errors import T2TLiteError
 from t2t_lite.hparams import HParams
 from t2t_lite.problems import DEV, Problem
-from t2t_lite.runs import (
-    CheckpointError,
-    RunCheckpoints,
-    find_checkpoint,
-    make_checkpoint,
-    model_from_hparams,
-    warm_start,
-)
+from t2t_lite.runs import RunCheckpoints, make_checkpoint, model_from_hparams, warm_start
 from t2t_lite.training.learning_rate import T2TLearningRateSchedule
 from t2t_lite.training.metrics import METRIC_SUM_NAMES, finish_metrics
 from t2t_lite.training.optimizer import make_optimizer
@@ -137,11 +130,7 @@ class Trainer:
         from t2t_lite.t2t_import import is_t2t_run, load_t2t_weights
 
         if is_t2t_run(path):  # T2T's own run directory or checkpoint
-            try:
-                checkpoint = find_checkpoint(path, flag="--warm_start_from")
-                load_t2t_weights(self.model, checkpoint)
-            except CheckpointError as error:
-                raise CheckpointError(f"--warm_start_from={path}: {error}") from None
+            checkpoint = warm_start(self.model, path, load=load_t2t_weights)
             logging.info("warm-started the model weights from T2T's %s", checkpoint)
             return
         logging.info("warm-started the model weights from %s", warm_start(self.model, path))
