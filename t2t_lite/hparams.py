@@ -191,6 +191,12 @@ def transformer_base() -> HParams:
         # Total query/key and value depths over all heads; 0 means hidden_size (T2T).
         attention_key_channels=0,
         attention_value_channels=0,
+        # "dot_product", or "dot_product_relative" (Shaw et al. 2018) in self-attention,
+        # with distances clipped to max_relative_position (> 0 then).
+        self_attention_type="dot_product",
+        max_relative_position=0,
+        # "timing" adds T2T's sinusoidal timing signal; "none" (T2T's None) adds nothing.
+        pos="timing",
         num_hidden_layers=6,
         # 0 means num_hidden_layers, as in T2T.
         num_encoder_layers=0,
@@ -254,3 +260,26 @@ def transformer_big() -> HParams:
     hparams.layer_prepostprocess_dropout = 0.3
     hparams.batch_size = 2048
     return hparams
+
+
+def _relative(hparams: HParams) -> HParams:
+    """T2T's relative variant of a set: no timing signal, relative self-attention."""
+    hparams.pos = "none"
+    hparams.self_attention_type = "dot_product_relative"
+    hparams.max_relative_position = 20
+    return hparams
+
+
+@register_hparams
+def transformer_relative() -> HParams:
+    return _relative(transformer_base())
+
+
+@register_hparams
+def transformer_relative_tiny() -> HParams:
+    return _relative(transformer_tiny())
+
+
+@register_hparams
+def transformer_relative_big() -> HParams:
+    return _relative(transformer_big())

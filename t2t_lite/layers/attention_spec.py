@@ -2,6 +2,9 @@
 
 import dataclasses
 
+# T2T's `self_attention_type` values that t2t_lite computes.
+SELF_ATTENTION_TYPES = ("dot_product", "dot_product_relative")
+
 
 @dataclasses.dataclass(frozen=True)
 class AttentionSpec:
@@ -18,22 +21,45 @@ class AttentionSpec:
       value_depth: total depth of values over all heads (T2T's
         `attention_value_channels`); None means the input depth.
       dropout: dropout on the attention weights (T2T's `attention_dropout`).
+      max_relative_position: None for dot-product attention; a positive int for
+        relative position representations in self-attention (T2T's
+        `self_attention_type="dot_product_relative"` and its `max_relative_position`).
     """
 
     num_heads: int = 8
     key_depth: int | None = None
     value_depth: int | None = None
     dropout: float = 0.0
+    max_relative_position: int | None = None
 
     @classmethod
     def from_hparams(cls, hparams) -> "AttentionSpec":
         """The spec T2T's hparams describe (`num_heads`, `attention_key_channels`,
-        `attention_value_channels`, `attention_dropout`); absent channels mean 0."""
+        `attention_value_channels`, `attention_dropout`, `self_attention_type`,
+        `max_relative_position`); absent channels mean 0, an absent type dot_product.
+
+        Raises ValueError naming the hparam for another attention type, or for relative
+        attention with `max_relative_position` <= 0 (T2T raises too)."""
+        kind = _get(hparams, "self_attention_type", "dot_product")
+        if kind not in SELF_ATTENTION_TYPES:
+            raise ValueError(
+                f"hparams.self_attention_type={kind!r} is not supported; use "
+                + " or ".join(SELF_ATTENTION_TYPES)
+            )
+        max_relative_position = None
+        if kind == "dot_product_relative":
+            max_relative_position = _get(hparams, "max_relative_position", 0)
+            if max_relative_position <= 0:
+                raise ValueError(
+                    f"hparams.max_relative_position={max_relative_position}: "
+                    "self_attention_type=dot_product_relative needs a maximum distance > 0"
+                )
         return cls(
             num_heads=hparams.num_heads,
-            key_depth=_channels(hparams, "attention_key_channels"),
-            value_depth=_channels(hparams, "attention_value_channels"),
+            key_depth=_get(hparams, "attention_key_channels", 0) or None,
+            value_depth=_get(hparams, "attention_value_channels", 0) or None,
             dropout=hparams.attention_dropout,
+            max_relative_position=max_relative_position,
         )
 
     @classmethod
@@ -49,6 +75,6 @@ class AttentionSpec:
         return dataclasses.asdict(self)
 
 
-def _channels(hparams, name: str) -> int | None:
-    """T2T's channel hparams: 0 (or absent) means the input depth."""
-    return (getattr(hparams, name) if name in hparams else 0) or None
+def _get(hparams, name: str, default):
+    """An hparam that runs written before it existed lack."""
+    return getattr(hparams, name) if name in hparams else default

@@ -1,4 +1,5 @@
-"""Multi-head dot-product attention with T2T's semantics and an optional key/value cache."""
+"""Multi-head dot-product attention with T2T's semantics, optional relative position
+representations (Shaw et al. 2018) and an optional key/value cache."""
 
 import keras
 from keras import ops
@@ -46,6 +47,12 @@ class MultiHeadAttention(keras.layers.Layer):
     fused kernel `[input_depth, 2 * key_depth + value_depth]`. With `self_attention=False`
     (encoder-decoder attention), keys and values come from `memory`.
 
+    With `max_relative_position`, self-attention is T2T's `dot_product_relative`: two
+    learned tables `[2 * max_relative_position + 1, key_depth_per_head]`, shared by all
+    heads, embed the distance `key_position - query_position` clipped to
+    +-`max_relative_position`; the logits become `q.k + q.a_K` and the output
+    `sum(w * (v + a_V))`. With a cache, query row r sits at position `decode_index + r`.
+
     Call arguments:
       query: `[batch, length_q, input_depth]`.
       memory: `[batch, length_m, memory_depth]`; encoder-decoder attention only (may be
@@ -64,14 +71,17 @@ class MultiHeadAttention(keras.layers.Layer):
       `[batch, length_q, output_depth]`; for self-attention with a cache, the tuple
       `(output, updated_cache)`.
 
-    Args (`AttentionSpec` holds the first four, and `from_spec` builds from one):
+    Args (`AttentionSpec` holds most, and `from_spec` builds from one):
       num_heads: number of attention heads.
       key_depth: total depth of queries and keys over all heads; defaults to input depth.
       value_depth: total depth of values over all heads; defaults to input depth.
       output_depth: depth of the output; defaults to input depth.
       self_attention: whether keys and values come from the query sequence.
       dropout: dropout rate on the attention weights.
-      kernel_initializer: initializer of the projection kernels.
+      kernel_initializer: initializer of the projection kernels (and relative tables).
+      max_relative_position: None for plain dot-product attention; a positive int for
+        relative position representations (self-attention only; key and value depths
+        per head must then be equal, as T2T's tables are of the key depth).
     """
 
     def __init__(
@@ -83,9 +93,22 @@ class MultiHeadAttention(keras.layers.Layer):
         self_attention: bool = True,
         dropout: float = 0.0,
         kernel_initializer="glorot_uniform",
+        max_relative_position: int | None = None,
         **kwargs,
     ):
         super().__init__(**kwargs)
+        if max_relative_position is not None:
+            if max_relative_position <= 0:
+                raise ValueError(
+                    f"max_relative_position={max_relative_position}: relative attention needs "
+                    "a maximum distance > 0 (None for plain dot-product attention)"
+                )
+            if not self_attention:
+                raise ValueError(
+                    "max_relative_position is for self-attention (T2T's dot_product_relative); "
+                    "encoder-decoder attention is plain dot-product"
+                )
+        self.max_relative_position = max_relative_position
         self.num_heads = num_heads
         self.key_depth = key_depth
         self.value_depth = value_depth
@@ -97,8 +120,15 @@ class MultiHeadAttention(keras.layers.Layer):
 
     @classmethod
     def from_spec(cls, spec: AttentionSpec, self_attention: bool, **kwargs) -> "MultiHeadAttention":
-        """The layer `spec` describes; `kwargs` are the other arguments (name, dtype...)."""
-        return cls(**spec.get_config(), self_attention=self_attention, **kwargs)
+        """The layer `spec` describes; `kwargs` are the other arguments (name, dtype...).
+
+        Relative positions apply to self-attention only, as in T2T: encoder-decoder
+        attention built from a relative spec is plain dot-product attention.
+        """
+        config = spec.get_config()
+        if not self_attention:
+            config["max_relative_position"] = None
+        return cls(**config, self_attention=self_attention, **kwargs)
 
     @staticmethod
     def cache_length(cache: dict) -> int:
@@ -139,7 +169,35 @@ class MultiHeadAttention(keras.layers.Layer):
             shape=(self._value_depth, self._output_depth),
             initializer=self.kernel_initializer,
         )
+        if self.max_relative_position is not None:
+            self._build_relative_tables()
         self.built = True
+
+    def _build_relative_tables(self):
+        depth = self._key_depth // self.num_heads
+        if self._value_depth // self.num_heads != depth:
+            raise ValueError(
+                f"relative attention adds key-depth tables to the values: value_depth="
+                f"{self._value_depth} and key_depth={self._key_depth} must give the same depth "
+                f"per head (num_heads={self.num_heads})"
+            )
+        shape = (2 * self.max_relative_position + 1, depth)
+        self.relative_key_embeddings = self.add_weight(
+            name="relative_key_embeddings", shape=shape, initializer=self.kernel_initializer
+        )
+        self.relative_value_embeddings = self.add_weight(
+            name="relative_value_embeddings", shape=shape, initializer=self.kernel_initializer
+        )
+
+    def _relative_ids(self, query_length, key_length, first_query_position):
+        """Rows of the relative tables for every (query, key) pair, `[query_length,
+        key_length]`: the distance `key - query` clipped to +-max_relative_position, shifted
+        to be >= 0. Query row r is at position `first_query_position + r`, key column c at
+        c (with a preallocated cache, the bias masks columns past the query)."""
+        queries = first_query_position + ops.arange(query_length, dtype="int32")
+        distance = ops.arange(key_length, dtype="int32")[None, :] - queries[:, None]
+        limit = self.max_relative_position
+        return ops.clip(distance, -limit, limit) + limit
 
     def _project(self, x, kernel):
         return last_axis_matmul(x, ops.cast(kernel, x.dtype))
@@ -192,6 +250,13 @@ class MultiHeadAttention(keras.layers.Layer):
         # Not `matmul(q, swapaxes(k))`: on TensorFlow that transpose, on keys a decode loop
         # captures, made Grappler return empty outputs from the whole traced function.
         logits = matmul_transposed(q, k)
+        relative = self.max_relative_position is not None
+        if relative:
+            ids = self._relative_ids(
+                ops.shape(q)[2], ops.shape(k)[2], 0 if cache is None else decode_index
+            )
+            key_rows = ops.take(ops.cast(self.relative_key_embeddings, q.dtype), ids, axis=0)
+            logits += ops.einsum("bhqd,qkd->bhqk", q, key_rows)
         # Bias and softmax in float32: -1e9 would overflow float16, and the softmax is
         # the numerically delicate step under mixed precision.
         logits = ops.cast(logits, "float32")
@@ -199,7 +264,11 @@ class MultiHeadAttention(keras.layers.Layer):
             logits += ops.cast(bias, "float32")
         weights = ops.cast(ops.softmax(logits, axis=-1), q.dtype)
         weights = self.dropout_layer(weights, training=training)
-        output = self._project(_combine_heads(ops.matmul(weights, v)), self.output_kernel)
+        context = ops.matmul(weights, v)
+        if relative:
+            value_rows = ops.take(ops.cast(self.relative_value_embeddings, q.dtype), ids, axis=0)
+            context += ops.einsum("bhqk,qkd->bhqd", weights, value_rows)
+        output = self._project(_combine_heads(context), self.output_kernel)
         if cache is not None:
             return output, cache
         return output
@@ -217,6 +286,7 @@ class MultiHeadAttention(keras.layers.Layer):
             self_attention=self.self_attention,
             dropout=self.dropout,
             kernel_initializer=keras.initializers.serialize(self.kernel_initializer),
+            max_relative_position=self.max_relative_position,
         )
         return config
 

@@ -47,6 +47,15 @@ def scale_embeddings_from_hparams(hparams: "HParams") -> bool:
     return mode == "sqrt_depth"
 
 
+def timing_signal_from_hparams(hparams: "HParams") -> bool:
+    """T2T's `pos`: `timing` adds the sinusoidal timing signal, `none` adds no position
+    signal (T2T's `transformer_relative` sets it to None: relative attention alone)."""
+    pos = hparams.pos if "pos" in hparams else "timing"
+    if pos not in ("timing", "none"):
+        raise ValueError(f"hparams.pos={pos!r} is not supported; use timing or none")
+    return pos == "timing"
+
+
 @keras.saving.register_keras_serializable(package="t2t_lite")
 class Transformer(keras.Model):
     """T2T's Transformer over integer ids (0 = pad, 1 = EOS).
@@ -77,6 +86,9 @@ class Transformer(keras.Model):
       target_space_id: if not None, T2T's target space embedding: row `target_space_id`
         of a `[32, hidden_size]` table is added to every embedded input position (T2T's
         `use_target_space_embedding`, one id for the whole model).
+      use_timing_signal: add T2T's sinusoidal timing signal to the embedded inputs and
+        targets (T2T's `pos="timing"`); False adds no position signal (`pos=None`), for
+        relative attention.
     """
 
     def __init__(
@@ -96,6 +108,7 @@ class Transformer(keras.Model):
         kernel_initializer="glorot_uniform",
         scale_embeddings: bool = True,
         target_space_id: int | None = None,
+        use_timing_signal: bool = True,
         **kwargs,
     ):
         super().__init__(**kwargs)
@@ -123,6 +136,7 @@ class Transformer(keras.Model):
         self.kernel_initializer = keras.initializers.get(kernel_initializer)
         self.scale_embeddings = scale_embeddings
         self.target_space_id = target_space_id
+        self.use_timing_signal = use_timing_signal
 
         policy = self.dtype_policy
         embedding_kwargs = dict(scale_by_sqrt_depth=scale_embeddings, dtype=policy)
@@ -187,6 +201,7 @@ class Transformer(keras.Model):
             target_space_id=(
                 hparams.target_space_id if hparams.use_target_space_embedding else None
             ),
+            use_timing_signal=timing_signal_from_hparams(hparams),
             **kwargs,
         )
 
@@ -205,8 +220,13 @@ class Transformer(keras.Model):
             self.decoder.build(hidden_shape, hidden_shape)
         self.built = True
 
+    def _add_position(self, x, start_index=0):
+        if not self.use_timing_signal:
+            return x
+        return self.timing_signal(x, start_index=start_index)
+
     def _embed(self, embedding, ids, start_index=0, training=None):
-        x = self.timing_signal(embedding(ids), start_index=start_index)
+        x = self._add_position(embedding(ids), start_index=start_index)
         return self.embedding_dropout(x, training=training)
 
     def _embed_inputs(self, inputs, training=None):
@@ -215,7 +235,7 @@ class Transformer(keras.Model):
             # As T2T: added everywhere, padding included (attention masks padding anyway).
             space = ops.take(self.target_space_embedding.embeddings, self.target_space_id, axis=0)
             x += ops.cast(space, x.dtype)
-        x = self.timing_signal(x)
+        x = self._add_position(x)
         return self.embedding_dropout(x, training=training)
 
     def encode(self, inputs, training=None) -> tuple:
@@ -264,7 +284,7 @@ class Transformer(keras.Model):
         Returns:
           `(logits [batch, target_vocab_size] float32, updated cache)`.
         """
-        x = self.timing_signal(self.target_embedding(ids), start_index=step)
+        x = self._add_position(self.target_embedding(ids), start_index=step)
         x, cache = self.decoder(
             x,
             memory_bias=memory["bias"],
@@ -301,6 +321,7 @@ class Transformer(keras.Model):
             "kernel_initializer": keras.initializers.serialize(self.kernel_initializer),
             "scale_embeddings": self.scale_embeddings,
             "target_space_id": self.target_space_id,
+            "use_timing_signal": self.use_timing_signal,
         }
 
 
