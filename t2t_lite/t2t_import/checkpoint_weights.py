@@ -5,7 +5,9 @@ T2T names variables by its variable scopes; t2t_lite fuses some of them: a
 self-attention's `q`, `k` and `v` kernels are one `qkv_kernel` (columns in that order),
 an encoder-decoder attention's `k` and `v` one `kv_kernel`. Embeddings are T2T's symbol
 modality shards `symbol_modality_<vocab>_<hidden>/<scope>/weights_<i>`, concatenated in
-shard order (any number of shards, uneven ones too). Optimizer slots (`<variable>/Adam`,
+shard order (any number of shards, uneven ones too). Relative attention's tables are
+`.../multihead_attention/dot_product_attention_relative/relative_positions_{keys,values}/
+embeddings` under each self-attention. Optimizer slots (`<variable>/Adam`,
 ...) and bookkeeping variables (`global_step`, `training/...`, `losses_avg/...`) are
 skipped; any other variable of the model scope that the model does not use is an error.
 """
@@ -23,7 +25,12 @@ _ATTENTION = {"self_attention": "self_attention", "encdec_attention": "memory_at
 _NORM = {"layer_norm_scale": "gamma", "layer_norm_bias": "beta"}
 
 
-def _stack_names(stack: str, num_layers: int, decoder: bool) -> dict[str, list[str]]:
+_RELATIVE_TABLES = {"key": "keys", "value": "values"}
+
+
+def _stack_names(
+    stack: str, num_layers: int, decoder: bool, relative: bool
+) -> dict[str, list[str]]:
     """t2t_lite path -> the T2T names whose arrays make it, for one stack."""
     body = f"{T2T_SCOPE}/body/{stack}"
     names = {}
@@ -39,6 +46,11 @@ def _stack_names(stack: str, num_layers: int, decoder: bool) -> dict[str, list[s
             kernel = f"{theirs}/{block}/multihead_attention"
             if block == "self_attention":
                 names[f"{ours}/{attention}/qkv_kernel"] = [f"{kernel}/{p}/kernel" for p in "qkv"]
+                for part, t2t in _RELATIVE_TABLES.items() if relative else ():
+                    names[f"{ours}/{attention}/relative_{part}_embeddings"] = [
+                        f"{kernel}/dot_product_attention_relative/relative_positions_{t2t}/"
+                        "embeddings"
+                    ]
             else:
                 names[f"{ours}/{attention}/query_kernel"] = [f"{kernel}/q/kernel"]
                 names[f"{ours}/{attention}/kv_kernel"] = [f"{kernel}/{p}/kernel" for p in "kv"]
@@ -87,9 +99,15 @@ def t2t_model_weights(model, checkpoint: str) -> tuple[dict[str, np.ndarray], in
     """
     reader = tf.train.load_checkpoint(checkpoint)
     shapes = reader.get_variable_to_shape_map()
+    if not any(name.startswith(f"{T2T_SCOPE}/body/encoder/") for name in shapes):
+        raise CheckpointError(
+            f"{checkpoint} has no {T2T_SCOPE}/body/encoder/ variables: a decoder-only T2T run "
+            "(a language-model problem, has_inputs=False), which t2t-import does not take yet"
+        )
     wanted = variables_by_path(model)
-    sources = _stack_names("encoder", model.num_encoder_layers, decoder=False)
-    sources |= _stack_names("decoder", model.num_decoder_layers, decoder=True)
+    relative = model.attention.max_relative_position is not None
+    sources = _stack_names("encoder", model.num_encoder_layers, False, relative)
+    sources |= _stack_names("decoder", model.num_decoder_layers, True, relative)
     if model.target_space_embedding is not None:
         sources["target_space_embedding/embeddings"] = [
             f"{T2T_SCOPE}/body/target_space_embedding/kernel"

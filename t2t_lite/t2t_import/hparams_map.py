@@ -6,12 +6,16 @@ docs/migrating_from_t2t.md lists them (a test keeps the two in step):
 - `HONOURED`: t2t_lite has it, with T2T's meaning; the value is carried over.
 - `REQUIRED`: it changes the function the model computes and t2t_lite implements one
   or some of its values; any other value is an error naming the hparam and the value.
+  Those t2t_lite has as hparams too (`self_attention_type`, `pos`) are carried over.
 - `NO_EFFECT`: it does not change the model's function in t2t_lite (a training or
   hardware setting, or read only by a variant refused above); the names present are
   reported in one warning line.
 
-A name in none of them (a fork's own hparam) is an error, unless the user declares it
-as having no effect.
+Together they hold every name T2T 1.15.7 can write into a `transformer` run's
+`hparams.json`: `common_hparams.basic_params1`, what `models/transformer.py`'s sets add,
+what `trainer_lib.create_hparams` and `create_experiment` add, and older T2T's modality
+names. A name in none of them (a fork's own hparam) is an error, unless the user declares
+it as having no effect.
 """
 
 import dataclasses
@@ -31,6 +35,7 @@ HONOURED = {
     "num_decoder_layers": "decoder layers (0: num_hidden_layers)",
     "attention_key_channels": "total key depth (0: hidden_size)",
     "attention_value_channels": "total value depth (0: hidden_size)",
+    "max_relative_position": "relative attention's clipping distance (> 0 when relative)",
     "multiply_embedding_mode": "sqrt_depth or none; other values are refused",
     "use_target_space_embedding": "the [32, hidden] table; t2t-import --target_space_id is the id",
     "shared_embedding_and_softmax_weights": "with equal vocabularies T2T shares inputs too",
@@ -63,9 +68,9 @@ HONOURED = {
 
 # name -> the values t2t_lite computes (the first is T2T's default, assumed when absent).
 REQUIRED = {
-    "self_attention_type": ("dot_product",),
+    "self_attention_type": ("dot_product", "dot_product_relative"),
     "ffn_layer": ("dense_relu_dense",),
-    "pos": ("timing",),
+    "pos": ("timing", None, "none"),
     "layer_preprocess_sequence": ("n",),
     "layer_postprocess_sequence": ("da",),
     "norm_type": ("layer",),
@@ -99,9 +104,8 @@ NO_EFFECT = {
     "sampling_method": "t2t_lite's greedy search takes the argmax (T2T's default)",
     "sampling_temp": "sampling only",
     "sampling_keep_top_k": "sampling only",
-    "max_relative_position": "relative attention only (refused)",
-    "heads_share_relative_embedding": "relative attention only (refused)",
-    "add_relative_to_values": "relative attention only (refused)",
+    "heads_share_relative_embedding": "dot_product_relative_v2 attention only (refused)",
+    "add_relative_to_values": "dot_product_relative_v2 attention only (refused)",
     "parameter_attention_key_channels": "parameter attention only (refused)",
     "parameter_attention_value_channels": "parameter attention only (refused)",
     "conv_first_kernel": "ffn_layer conv_relu_conv only (refused)",
@@ -186,6 +190,39 @@ NO_EFFECT = {
     "multiproblem_max_input_length": "multi-problem training only",
     "multiproblem_max_target_length": "multi-problem training only",
     "multiproblem_fixed_train_length": "multi-problem training only",
+    "use_custom_ops": "T2T's own TF ops for speed: same outputs",
+    "expected_attention_loss_type": "supervised-attention training loss only",
+    "expected_attention_loss_multiplier": "supervised-attention training loss only",
+    "memory_type": "T2T's transformer_memory model only (t2t-import takes transformer runs)",
+    "num_memory_items": "T2T's transformer_memory model only",
+    "recurrent_memory_batch_size": "T2T's transformer_memory model only",
+    "unconditional": "T2T's transformer_memory model only",
+    # Added by expert_utils.update_hparams_for_vq_gating (transformer_base_vq_ada_32ex_packed).
+    "z_size": "ffn_layer local_moe's VQ gating only (refused)",
+    "noise_dev": "ffn_layer local_moe's VQ gating only (refused)",
+    "bottleneck_kind": "ffn_layer local_moe's VQ gating only (refused)",
+    "num_blocks": "ffn_layer local_moe's VQ gating only (refused)",
+    "num_residuals": "ffn_layer local_moe's VQ gating only (refused)",
+    "beta": "ffn_layer local_moe's VQ gating only (refused)",
+    "epsilon": "ffn_layer local_moe's VQ gating only (refused)",
+    "decay": "ffn_layer local_moe's VQ gating only (refused)",
+    "ema": "ffn_layer local_moe's VQ gating only (refused)",
+    "random_top_k": "ffn_layer local_moe's VQ gating only (refused)",
+    "soft_em": "ffn_layer local_moe's VQ gating only (refused)",
+    "num_samples": "ffn_layer local_moe's VQ gating only (refused)",
+    "gating_type": "ffn_layer local_moe's VQ gating only (refused)",
+    "use_scales": "ffn_layer local_moe's VQ gating only (refused)",
+    "residual_centroids": "ffn_layer local_moe's VQ gating only (refused)",
+    # Added by trainer_lib.create_hparams (data_dir) and create_experiment: run settings.
+    "model_dir": "t2t-trainer run setting (use --output_dir)",
+    "data_dir": "t2t-trainer run setting (use --data_dir)",
+    "train_steps": "t2t-trainer run setting (use --train_steps)",
+    "eval_steps": "t2t-trainer run setting (use --eval_steps)",
+    "schedule": "t2t-trainer run setting (use --schedule)",
+    "warm_start_from": "t2t-trainer run setting (use --warm_start_from)",
+    "std_server_protocol": "t2t-trainer run setting (tf.distribute decides)",
+    "eval_freq_in_steps": "t2t-trainer run setting (use --local_eval_frequency)",
+    "eval_timeout_mins": "t2t-trainer run setting (continuous evaluation)",
 }
 
 # What T2T's legacy `noam` schedule multiplies `learning_rate` by, as t2t_lite's
@@ -241,6 +278,9 @@ def convert_t2t_hparams(
             except HParamsError as error:
                 raise HParamsError(f"{source}: {error}") from None
     hparams.use_target_space_embedding = bool(values.get("use_target_space_embedding", True))
+    hparams.self_attention_type = values.get("self_attention_type", "dot_product")
+    # T2T's `pos=None` (transformer_relative) adds no position signal: t2t_lite's "none".
+    hparams.pos = "timing" if values.get("pos", "timing") == "timing" else "none"
     warnings = _convert_schedule(values, hparams)
     no_effect = sorted(name for name in values if name in NO_EFFECT or name in declared)
     return ConvertedHParams(hparams, no_effect, warnings)

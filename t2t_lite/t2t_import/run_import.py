@@ -121,10 +121,19 @@ def import_t2t_run(
     if fs.exists(output_dir):
         raise RunDirError(f"--output_dir={output_dir} exists; t2t-import writes a new run")
     flags = read_t2t_flags(t2t_output_dir)
+    flags_path = os.path.join(t2t_output_dir, FLAGS_FILE)
+    t2t_model = flags.get("model", "transformer")
+    if t2t_model != "transformer":
+        raise RunDirError(
+            f"{flags_path}: --model={t2t_model}: t2t-import takes T2T's transformer runs only"
+        )
     problem = problem or flags.get("problem")
     if not problem:
-        raise RunDirError(
-            f"{os.path.join(t2t_output_dir, FLAGS_FILE)} names no --problem; pass --problem"
+        raise RunDirError(f"{flags_path} names no --problem; pass --problem")
+    if problem.endswith("_packed"):
+        raise DataError(
+            f"problem {problem}: T2T's packed problems (several examples per sequence) are "
+            "not supported by t2t-import yet"
         )
     vocab_path = t2t_vocabulary_path(t2t_data_dir, problem.removesuffix("_rev"))
     if vocab_path is None:
