@@ -1,8 +1,9 @@
 """Run by tests/test_backends.py, each time in a fresh process:
 
 KERAS_BACKEND=tensorflow python tests/backend_check.py WORK_DIR
-  builds a small Transformer and writes WORK_DIR/model.keras and reference.npz
-  (inputs and the TensorFlow backend's outputs);
+  builds two small Transformers (T2T's timing signal with dot-product attention, and
+  relative attention without a timing signal) and writes WORK_DIR/<name>.keras and
+  <name>.npz (inputs and the TensorFlow backend's outputs);
 KERAS_BACKEND=jax (or torch) python tests/backend_check.py WORK_DIR
   with TensorFlow made unimportable, loads that model and checks its outputs
   against the reference; exits 1 with the reasons when any differs by over 1e-5.
@@ -79,17 +80,33 @@ def compare(name: str, got, want) -> list[str]:
     return [f"{name}: max difference {error:.2e} > {TOLERANCE}"] if error > TOLERANCE else []
 
 
+# name -> Transformer arguments beyond the shared ones. The relative model's decode runs
+# past its clipping distance (max_length 8, distance 3).
+MODELS = {
+    "model": dict(attention=AttentionSpec(num_heads=4)),
+    "relative": dict(
+        attention=AttentionSpec(num_heads=4, max_relative_position=3), use_timing_signal=False
+    ),
+}
+
+
 def write_reference(work_dir: str) -> int:
+    for name, kwargs in MODELS.items():
+        write_model_reference(work_dir, name, kwargs)
+    return 0
+
+
+def write_model_reference(work_dir: str, name: str, kwargs: dict) -> None:
     rng = np.random.default_rng(0)
     model = Transformer(
         input_vocab_size=23,
         target_vocab_size=19,
         hidden_size=32,
         filter_size=48,
-        attention=AttentionSpec(num_heads=4),
         num_encoder_layers=2,
         num_decoder_layers=2,
         shared_embedding_and_softmax_weights=False,
+        **kwargs,
     )
     model.build()
     # Non-trivial LayerNorm scales and offsets too, not only the initial ones and zeros.
@@ -104,25 +121,34 @@ def write_reference(work_dir: str) -> int:
         "max_length": 8,
     }
     ref.update(outputs(model, ref))
-    model.save(os.path.join(work_dir, "model.keras"))
-    np.savez(os.path.join(work_dir, "reference.npz"), **ref)
-    return 0
+    model.save(os.path.join(work_dir, f"{name}.keras"))
+    np.savez(os.path.join(work_dir, f"{name}.npz"), **ref)
 
 
-def check(work_dir: str) -> int:
-    ref = dict(np.load(os.path.join(work_dir, "reference.npz")))
-    model = keras.models.load_model(os.path.join(work_dir, "model.keras"))
-    problems = [f"loaded a {type(model).__name__}"] if not isinstance(model, Transformer) else []
+def check_model(work_dir: str, name: str) -> list[str]:
+    ref = dict(np.load(os.path.join(work_dir, f"{name}.npz")))
+    model = keras.models.load_model(os.path.join(work_dir, f"{name}.keras"))
+    if not isinstance(model, Transformer):
+        return [f"{name}: loaded a {type(model).__name__}"]
+    problems = []
     got = outputs(model, ref)
-    for name in ("encoder_output", "logits", "step_logits"):
-        problems += compare(name, got[name], ref[name])
+    for output in ("encoder_output", "logits", "step_logits"):
+        problems += compare(f"{name} {output}", got[output], ref[output])
     # A model rebuilt from its config and saved again on this backend computes the same.
     clone = Transformer.from_config(model.get_config())
     clone.build()
     clone.set_weights(model.get_weights())
-    clone.save(os.path.join(work_dir, f"{keras.backend.backend()}.keras"))
-    again = keras.models.load_model(os.path.join(work_dir, f"{keras.backend.backend()}.keras"))
-    problems += compare("reloaded logits", outputs(again, ref)["logits"], ref["logits"])
+    path = os.path.join(work_dir, f"{name}_{keras.backend.backend()}.keras")
+    clone.save(path)
+    again = keras.models.load_model(path)
+    problems += compare(f"{name} reloaded logits", outputs(again, ref)["logits"], ref["logits"])
+    return problems
+
+
+def check(work_dir: str) -> int:
+    problems = []
+    for name in MODELS:
+        problems += check_model(work_dir, name)
     for length, channels, start in [(5, 8, 0), (7, 13, 3), (50, 64, 117)]:
         signal = ops.convert_to_numpy(get_timing_signal_1d(length, channels, start_index=start))
         want = numpy_timing_signal(length, channels, start)

@@ -35,6 +35,9 @@ T2T_FILES = [
     "transformer_test_ckpt_golden.json",
     "transformer_test_ckpt_golden_logits.npz",
     "t2t_data_dir/vocab.translate_ende_wmt8k.8192.subwords",
+    "transformer_relative_run/hparams.json",
+    "transformer_relative_run/model.ckpt-700.index",
+    "transformer_relative_run/golden.json",
 ]
 
 

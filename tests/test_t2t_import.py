@@ -133,7 +133,7 @@ def golden_texts(golden, t2t):
     return sources, greedy, beam
 
 
-def decode_file(run, source, decode_hparams: str, *args):
+def decode_file(run, source, decode_hparams: str, *args, extra_length: int = EXTRA_LENGTH):
     """t2t-decoder on `source` in batches of one with T2T's decode length; returns the
     process and the lines it wrote."""
     target = source.parent / "out.txt"
@@ -143,7 +143,7 @@ def decode_file(run, source, decode_hparams: str, *args):
         f"--output_dir={run}",
         f"--decode_from_file={source}",
         f"--decode_to_file={target}",
-        f"--decode_hparams={decode_hparams},extra_length={EXTRA_LENGTH},batch_size=1",
+        f"--decode_hparams={decode_hparams},extra_length={extra_length},batch_size=1",
     )
     decoded = target.read_text(encoding="utf-8").split("\n")[:-1] if target.exists() else None
     return result, decoded
@@ -218,10 +218,10 @@ def test_bad_t2t_runs_are_named_and_write_nothing(t2t, tmp_path):
     def write_hparams(**changes):
         hparams_path.write_text(json.dumps({**values, **changes}))
 
-    write_hparams(self_attention_type="dot_product_relative")
+    write_hparams(self_attention_type="dot_product_relative_v2")
     assert_fails(
         t2t_import(run, data_dir, output_dir),
-        "hparams.json: T2T hparam self_attention_type='dot_product_relative' is not supported",
+        "hparams.json: T2T hparam self_attention_type='dot_product_relative_v2' is not supported",
     )
     write_hparams(filter_size=12)
     assert_fails(
