@@ -12,6 +12,10 @@ from test_exporter import OP_AUDIT_SCRIPT, run_python, serve_in_fresh_process
 from test_t2t_import import decode_file, t2t_import
 
 from t2t_lite import runs
+from t2t_lite.errors import DataError
+from t2t_lite.hparams import HParamsError
+from t2t_lite.runs import CheckpointError, RunDirError
+from t2t_lite.t2t_import import import_t2t_run
 
 from binaries import run_binary
 from shared_data import require_t2t
@@ -141,34 +145,40 @@ def test_runs_t2t_lite_does_not_take_are_named_and_write_nothing(t2t, tmp_path):
     values = json.loads((run / "hparams.json").read_text())
     flags = (run / "flags.txt").read_text()
 
-    def with_changes(flags_text=flags, **changes):
+    def refused(error_type, message, flags_text=flags, **changes):
         (run / "hparams.json").write_text(json.dumps({**values, **changes}))
         (run / "flags.txt").write_text(flags_text)
-        result = t2t_import(run, data_dir, output_dir)
+        with pytest.raises(error_type, match=message):
+            import_t2t_run(str(run), str(data_dir), str(output_dir))
         (run / "hparams.json").write_text(json.dumps(values))
         (run / "flags.txt").write_text(flags)
-        return result
 
+    # As a user sees it: one line naming the hparam, no traceback.
+    (run / "hparams.json").write_text(json.dumps({**values, "max_relative_position": 0}))
     assert_fails(
-        with_changes(max_relative_position=0),
+        t2t_import(run, data_dir, output_dir),
         "hparams.max_relative_position=0: self_attention_type=dot_product_relative needs",
     )
-    assert_fails(
-        with_changes(self_attention_type="dot_product_unmasked_relative_v2"),
+    (run / "hparams.json").write_text(json.dumps(values))
+    refused(
+        HParamsError,
         "self_attention_type='dot_product_unmasked_relative_v2' is not supported",
+        self_attention_type="dot_product_unmasked_relative_v2",
     )
-    assert_fails(
-        with_changes(flags.replace("--model=transformer", "--model=transformer_memory")),
+    refused(
+        RunDirError,
         "--model=transformer_memory: t2t-import takes T2T's transformer runs only",
+        flags.replace("--model=transformer", "--model=transformer_memory"),
     )
-    assert_fails(
-        with_changes(flags.replace("wmt8k", "wmt8k_packed")),
+    refused(
+        DataError,
         "translate_ende_wmt8k_packed: T2T's packed problems",
+        flags.replace("wmt8k", "wmt8k_packed"),
     )
     for path in run.glob("model.ckpt-700*"):
         path.unlink()
     (run / "checkpoint").unlink()
     write_decoder_only_checkpoint(run)
-    assert_fails(t2t_import(run, data_dir, output_dir), "a decoder-only T2T run")
+    refused(CheckpointError, "a decoder-only T2T run")
     assert not output_dir.exists()
     assert [p.name for p in tmp_path.iterdir() if p.name.startswith(".")] == []
