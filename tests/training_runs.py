@@ -48,13 +48,23 @@ def event_tags(directory) -> dict[str, list[tuple[int, float]]]:
 
 def newest_complete_checkpoint(output_dir) -> str:
     """The documented resume rule, spelled out independently of t2t_lite: the highest-
-    numbered `ckpt-N` whose `.index` exists (TensorFlow writes the index last), whatever
-    the `checkpoint` state file says; a kill between a save and the state file's update
-    leaves that file one checkpoint behind."""
+    numbered `ckpt-N` that TensorFlow's reader opens, whatever the `checkpoint` state file
+    says; a kill between a save and the state file's update leaves that file one
+    checkpoint behind. TensorFlow writes the index last, but not atomically: a kill inside
+    that write leaves an empty `ckpt-N.index`, which the trainer skips too."""
     indexes = glob.glob(os.path.join(str(output_dir), "ckpt-*.index"))
-    assert indexes, f"no checkpoint in {output_dir}"
-    prefixes = [path[: -len(".index")] for path in indexes]
-    return max(prefixes, key=lambda prefix: int(prefix.rsplit("-", 1)[1]))
+    prefixes = sorted(
+        (path[: -len(".index")] for path in indexes),
+        key=lambda prefix: int(prefix.rsplit("-", 1)[1]),
+        reverse=True,
+    )
+    for prefix in prefixes:
+        try:
+            tf.train.load_checkpoint(prefix)
+        except (tf.errors.OpError, RuntimeError, ValueError):
+            continue
+        return prefix
+    raise AssertionError(f"no readable checkpoint in {output_dir}")
 
 
 def checkpoint_step(path: str) -> int:
