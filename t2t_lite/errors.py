@@ -9,6 +9,12 @@ class DataError(T2TLiteError, ValueError):
     """Bad or missing data: an unknown problem, a missing or corrupt file, a bad line."""
 
 
+class HParamsError(T2TLiteError, ValueError):
+    """An unknown hyperparameter name, a value of the wrong type or an unknown set, or
+    values no model is built from. Here, not in `hparams.py` (which reads files through
+    TensorFlow), so that layers and models raise it on any backend."""
+
+
 def first_line(error: BaseException) -> str:
     """The first non-empty line of an error's message (TF errors run to many lines), or its
     class name when the message is empty, for embedding in a one-line report."""

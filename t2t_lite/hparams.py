@@ -10,15 +10,11 @@ import difflib
 import json
 from collections.abc import Callable
 
-from t2t_lite.errors import T2TLiteError
+from t2t_lite.errors import HParamsError
 from t2t_lite.utils import file_system as fs
 
 _TRUE = ("true", "1", "yes")
 _FALSE = ("false", "0", "no")
-
-
-class HParamsError(T2TLiteError, ValueError):
-    """An unknown hyperparameter name, a value of the wrong type or an unknown set."""
 
 
 class HParams:

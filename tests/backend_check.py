@@ -117,7 +117,7 @@ def write_model_reference(work_dir: str, name: str, kwargs: dict) -> None:
     inputs[0, 4:] = 0
     ref = {
         "inputs": inputs,
-        "targets": rng.integers(2, 19, size=(3, 5)).astype("int32"),
+        "targets": rng.integers(2, 19, size=(3, 7)).astype("int32"),
         "max_length": 8,
     }
     ref.update(outputs(model, ref))

@@ -85,6 +85,9 @@ def test_bad_settings_are_clear_errors():
     hparams = get_hparams("transformer_tiny", "self_attention_type=dot_product_relative_v2")
     with pytest.raises(ValueError, match="self_attention_type='dot_product_relative_v2'"):
         AttentionSpec.from_hparams(hparams)
+    hparams = get_hparams("transformer_relative_tiny", "attention_value_channels=64")
+    with pytest.raises(ValueError, match="attention_key_channels=0 and attention_value_channels"):
+        AttentionSpec.from_hparams(hparams)
     with pytest.raises(ValueError, match="hparams.pos='emb'"):
         model_from_hparams(tiny_hparams("transformer_relative_tiny", "pos=emb"))
 

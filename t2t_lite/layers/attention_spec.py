@@ -2,6 +2,8 @@
 
 import dataclasses
 
+from t2t_lite.errors import HParamsError
+
 # T2T's `self_attention_type` values that t2t_lite computes.
 SELF_ATTENTION_TYPES = ("dot_product", "dot_product_relative")
 
@@ -38,11 +40,12 @@ class AttentionSpec:
         `attention_value_channels`, `attention_dropout`, `self_attention_type`,
         `max_relative_position`); absent channels mean 0, an absent type dot_product.
 
-        Raises ValueError naming the hparam for another attention type, or for relative
-        attention with `max_relative_position` <= 0 (T2T raises too)."""
+        Raises `HParamsError` naming the hparam for another attention type, or for
+        relative attention with `max_relative_position` <= 0 (T2T raises too) or with
+        key and value depths per head that differ."""
         kind = _get(hparams, "self_attention_type", "dot_product")
         if kind not in SELF_ATTENTION_TYPES:
-            raise ValueError(
+            raise HParamsError(
                 f"hparams.self_attention_type={kind!r} is not supported; use "
                 + " or ".join(SELF_ATTENTION_TYPES)
             )
@@ -50,14 +53,24 @@ class AttentionSpec:
         if kind == "dot_product_relative":
             max_relative_position = _get(hparams, "max_relative_position", 0)
             if max_relative_position <= 0:
-                raise ValueError(
+                raise HParamsError(
                     f"hparams.max_relative_position={max_relative_position}: "
                     "self_attention_type=dot_product_relative needs a maximum distance > 0"
                 )
+        key_depth = _get(hparams, "attention_key_channels", 0) or None
+        value_depth = _get(hparams, "attention_value_channels", 0) or None
+        if max_relative_position and (key_depth or hparams.hidden_size) != (
+            value_depth or hparams.hidden_size
+        ):
+            raise HParamsError(
+                f"hparams.attention_key_channels={key_depth or 0} and attention_value_channels="
+                f"{value_depth or 0} differ: dot_product_relative adds key-depth tables to the "
+                "values, so both need the same depth (0 means hidden_size)"
+            )
         return cls(
             num_heads=hparams.num_heads,
-            key_depth=_get(hparams, "attention_key_channels", 0) or None,
-            value_depth=_get(hparams, "attention_value_channels", 0) or None,
+            key_depth=key_depth,
+            value_depth=value_depth,
             dropout=hparams.attention_dropout,
             max_relative_position=max_relative_position,
         )

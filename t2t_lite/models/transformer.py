@@ -5,6 +5,7 @@ from typing import TYPE_CHECKING
 import keras
 from keras import ops
 
+from t2t_lite.errors import HParamsError
 from t2t_lite.ids import PAD_ID
 from t2t_lite.layers import (
     AddTimingSignal,
@@ -31,7 +32,7 @@ def initializer_from_hparams(hparams: "HParams") -> keras.initializers.Initializ
         return keras.initializers.VarianceScaling(
             gain, mode="fan_avg", distribution="truncated_normal"
         )
-    raise ValueError(
+    raise HParamsError(
         f"hparams.initializer={hparams.initializer!r} is not supported; "
         "use uniform_unit_scaling or normal_unit_scaling"
     )
@@ -41,18 +42,24 @@ def scale_embeddings_from_hparams(hparams: "HParams") -> bool:
     """T2T's `multiply_embedding_mode`: `sqrt_depth` scales embeddings, `none` does not."""
     mode = hparams.multiply_embedding_mode
     if mode not in ("sqrt_depth", "none"):
-        raise ValueError(
+        raise HParamsError(
             f"hparams.multiply_embedding_mode={mode!r} is not supported; use sqrt_depth or none"
         )
     return mode == "sqrt_depth"
 
 
+# T2T's `pos` values t2t_lite computes: the timing signal, or no position signal (T2T's
+# None, which `transformer_relative` sets: relative attention alone).
+POSITION_SIGNALS = ("timing", "none")
+
+
 def timing_signal_from_hparams(hparams: "HParams") -> bool:
-    """T2T's `pos`: `timing` adds the sinusoidal timing signal, `none` adds no position
-    signal (T2T's `transformer_relative` sets it to None: relative attention alone)."""
+    """Whether T2T's `pos` adds the sinusoidal timing signal (absent: it does)."""
     pos = hparams.pos if "pos" in hparams else "timing"
-    if pos not in ("timing", "none"):
-        raise ValueError(f"hparams.pos={pos!r} is not supported; use timing or none")
+    if pos not in POSITION_SIGNALS:
+        raise HParamsError(
+            f"hparams.pos={pos!r} is not supported; use " + " or ".join(POSITION_SIGNALS)
+        )
     return pos == "timing"
 
 

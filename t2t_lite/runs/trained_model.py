@@ -5,7 +5,7 @@ decoder, the exporter and checkpoint averaging share)."""
 import dataclasses
 
 from t2t_lite.errors import DataError
-from t2t_lite.hparams import HParams, HParamsError
+from t2t_lite.hparams import HParams
 from t2t_lite.models.transformer import Transformer
 from t2t_lite.problems import Problem, Vocabulary, get_problem
 from t2t_lite.runs.checkpoints import find_checkpoint, load_weights
@@ -15,17 +15,14 @@ from t2t_lite.runs.hparams_file import load_run_hparams
 def model_from_hparams(hparams: HParams, mixed_precision: str = "none") -> Transformer:
     """The built Transformer of a run's hparams (from `with_problem_hparams`)."""
     policy = "float32" if mixed_precision == "none" else mixed_precision
-    try:
-        model = Transformer.from_hparams(
-            hparams,
-            hparams.input_vocab_size,
-            hparams.target_vocab_size,
-            dtype=policy,
-            name="transformer",
-        )
-        model.build()
-    except ValueError as error:  # values no model is built from: the user's input
-        raise HParamsError(f"hparams do not make a model: {error}") from None
+    model = Transformer.from_hparams(
+        hparams,
+        hparams.input_vocab_size,
+        hparams.target_vocab_size,
+        dtype=policy,
+        name="transformer",
+    )
+    model.build()
     return model
 
 

@@ -46,11 +46,12 @@ def _stack_names(
             kernel = f"{theirs}/{block}/multihead_attention"
             if block == "self_attention":
                 names[f"{ours}/{attention}/qkv_kernel"] = [f"{kernel}/{p}/kernel" for p in "qkv"]
-                for part, t2t in _RELATIVE_TABLES.items() if relative else ():
-                    names[f"{ours}/{attention}/relative_{part}_embeddings"] = [
-                        f"{kernel}/dot_product_attention_relative/relative_positions_{t2t}/"
-                        "embeddings"
-                    ]
+                if relative:
+                    for part, t2t in _RELATIVE_TABLES.items():
+                        names[f"{ours}/{attention}/relative_{part}_embeddings"] = [
+                            f"{kernel}/dot_product_attention_relative/relative_positions_{t2t}/"
+                            "embeddings"
+                        ]
             else:
                 names[f"{ours}/{attention}/query_kernel"] = [f"{kernel}/q/kernel"]
                 names[f"{ours}/{attention}/kv_kernel"] = [f"{kernel}/{p}/kernel" for p in "kv"]

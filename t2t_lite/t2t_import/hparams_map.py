@@ -22,6 +22,8 @@ import dataclasses
 from collections.abc import Iterable
 
 from t2t_lite.hparams import HParams, HParamsError, get_hparams
+from t2t_lite.layers.attention_spec import SELF_ATTENTION_TYPES
+from t2t_lite.models.transformer import POSITION_SIGNALS
 
 # The t2t_lite set an imported run is recorded under; every value is written anyway.
 IMPORT_HPARAMS_SET = "transformer_base"
@@ -68,9 +70,9 @@ HONOURED = {
 
 # name -> the values t2t_lite computes (the first is T2T's default, assumed when absent).
 REQUIRED = {
-    "self_attention_type": ("dot_product", "dot_product_relative"),
+    "self_attention_type": SELF_ATTENTION_TYPES,
     "ffn_layer": ("dense_relu_dense",),
-    "pos": ("timing", None, "none"),
+    "pos": (*POSITION_SIGNALS, None),  # T2T's None: no position signal
     "layer_preprocess_sequence": ("n",),
     "layer_postprocess_sequence": ("da",),
     "norm_type": ("layer",),

@@ -19,7 +19,7 @@ import tensorflow as tf
 from absl import logging
 
 from t2t_lite.errors import DataError
-from t2t_lite.hparams import HParams
+from t2t_lite.hparams import HParams, HParamsError
 from t2t_lite.problems.t2t_subwords import T2TSubwordVocabulary, t2t_vocabulary_path
 from t2t_lite.runs import (
     FLAGS_FILE,
@@ -132,8 +132,8 @@ def import_t2t_run(
         raise RunDirError(f"{flags_path} names no --problem; pass --problem")
     if problem.endswith("_packed"):
         raise DataError(
-            f"problem {problem}: T2T's packed problems (several examples per sequence) are "
-            "not supported by t2t-import yet"
+            f"--problem={problem} (--problem, else {flags_path}): T2T's packed problems "
+            "(several examples per sequence) are not supported by t2t-import yet"
         )
     vocab_path = t2t_vocabulary_path(t2t_data_dir, problem.removesuffix("_rev"))
     if vocab_path is None:
@@ -157,7 +157,10 @@ def import_t2t_run(
         )
     for warning in run.warnings:
         logging.warning("%s", warning)
-    model = model_from_hparams(run.hparams)
+    try:
+        model = model_from_hparams(run.hparams)
+    except HParamsError as error:
+        raise HParamsError(f"{os.path.join(t2t_output_dir, HPARAMS_FILE)}: {error}") from None
     step = load_t2t_weights(model, run.checkpoint)
     record = {
         "t2t_output_dir": t2t_output_dir,
