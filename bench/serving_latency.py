@@ -59,10 +59,9 @@ def main(argv):
     rows = []
     with tempfile.TemporaryDirectory() as export_dir:
         for beam_size in (1, 4):
-            module = export.TranslationModule(
+            module = export.TextGenerationModule(
                 model,
-                vocab,
-                vocab,
+                {"inputs": vocab, "targets": vocab},
                 max_length=hparams.max_length,
                 strategy=decoding.strategy_from_decode_hparams(
                     decoding.decode_hparams(

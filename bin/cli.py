@@ -37,13 +37,14 @@ def normalized_path(path: str) -> str:
     return os.path.abspath(path) if "://" not in path else path.rstrip("/")
 
 
-def decode_hparams_flag(value: str):
-    """`--decode_hparams` parsed, its errors naming the flag."""
+def decode_hparams_flag(value: str, model_hparams=None):
+    """`--decode_hparams` parsed over the sampling hparams of `model_hparams` (a run's),
+    its errors naming the flag."""
     from t2t_lite.decoding import decode_hparams
     from t2t_lite.hparams import HParamsError
 
     try:
-        return decode_hparams(value)
+        return decode_hparams(value, model_hparams)
     except HParamsError as error:
         raise HParamsError(f"--decode_hparams={value!r}: {error}") from None
 

@@ -34,8 +34,17 @@ for _split in ("train", "dev", "test"):
     flags.DEFINE_string(
         f"{_split}_target", None, f"translate_parallel_text: target file of the {_split} split."
     )
+    flags.DEFINE_string(
+        f"{_split}_text",
+        None,
+        f"languagemodel_text_files: text of the {_split} split, one example per line "
+        "(plain or .gz).",
+    )
 flags.DEFINE_integer(
-    "approx_vocab_size", 8000, "translate_parallel_text: vocabulary size.", lower_bound=300
+    "approx_vocab_size",
+    8000,
+    "translate_parallel_text and languagemodel_text_files: vocabulary size.",
+    lower_bound=300,
 )
 FLAGS = flags.FLAGS
 
@@ -90,7 +99,21 @@ def main(argv):
     print(f"Data for {', '.join(names)} is in {data_dir}")
 
 
+def text_corpus() -> dict:
+    """`--{split}_text` files by split."""
+    return {
+        split: os.path.expanduser(FLAGS[f"{split}_text"].value)
+        for split in ("train", "dev", "test")
+        if FLAGS[f"{split}_text"].value
+    }
+
+
 def problem_kwargs(name: str, corpus: dict) -> dict:
+    if name == "languagemodel_text_files":
+        text = text_corpus()
+        if "train" not in text:
+            raise app.UsageError("languagemodel_text_files needs --train_text (and --dev_text)")
+        return {"corpus": text, "approx_vocab_size": FLAGS.approx_vocab_size}
     if name.removesuffix("_rev") != "translate_parallel_text":
         return {}
     if not corpus:

@@ -1,9 +1,14 @@
-r"""t2t-decoder: translates with a trained model (greedy or beam search, cached).
+r"""t2t-decoder: decodes with a trained model (greedy, beam search or sampling, cached):
+translates sources, or continues prompts with a language model.
 
     t2t-decoder --data_dir=~/t2t_data --output_dir=~/t2t_train/multi30k \
       --decode_hparams="beam_size=4,alpha=0.6" --decode_from_file=source.en
+    t2t-decoder --output_dir=~/t2t_train/lm --data_dir=~/t2t_data --decode_from_file=prompts \
+      --decode_hparams="beam_size=1,sampling_method=random,sampling_temp=0.8"
 
-Without --decode_from_file or --decode_interactive it decodes the problem's dev split.
+A language model's --decode_from_file holds prompts, one per line (an empty line is
+unconditional), and the output holds each continuation without its prompt. Without
+--decode_from_file or --decode_interactive a translation model decodes the dev split.
 """
 
 import os
@@ -18,7 +23,9 @@ cli.quiet_tensorflow()
 flags.DEFINE_string(
     "problem", None, "Problem name (default: the one in --output_dir's hparams.json)."
 )
-flags.DEFINE_string("model", "transformer", "Model name; only transformer is available.")
+flags.DEFINE_string(
+    "model", None, "For T2T compatibility: must name the run's model (hparams.json's) if given."
+)
 flags.DEFINE_string(
     "hparams_set",
     None,
@@ -41,14 +48,14 @@ flags.DEFINE_string(
     "",
     'e.g. "beam_size=4,alpha=0.6,extra_length=50,batch_size=32,return_beams=False".',
 )
-flags.DEFINE_string("decode_from_file", None, "Translate this file, one input per line.")
+flags.DEFINE_string("decode_from_file", None, "Decode this file: one source (or prompt) per line.")
 flags.DEFINE_string(
     "decode_to_file",
     None,
     "Where the translations go (default: named after the input, as T2T does).",
 )
 flags.DEFINE_bool(
-    "decode_interactive", False, "Translate lines from stdin, printing one translation per line."
+    "decode_interactive", False, "Decode lines from stdin, printing one output per line."
 )
 flags.DEFINE_bool("xla", False, "Compile the search with XLA (once per batch shape).")
 flags.DEFINE_string(
@@ -58,9 +65,9 @@ T2T_ONLY_FLAGS = t2t_flags.define_t2t_flags()
 FLAGS = flags.FLAGS
 
 
-def decode_filename(base: str, problem: str, decode_hp) -> str:
+def decode_filename(base: str, model: str, problem: str, decode_hp) -> str:
     """T2T's `<base>.<model>.<hparams_set>.<problem>.beam<N>.alpha<A>.decodes`."""
-    parts = [base, FLAGS.model] + ([FLAGS.hparams_set] if FLAGS.hparams_set else [])
+    parts = [base, model] + ([FLAGS.hparams_set] if FLAGS.hparams_set else [])
     parts += [problem, f"beam{decode_hp.beam_size}", f"alpha{decode_hp.alpha}", "decodes"]
     return ".".join(parts)
 
@@ -68,12 +75,10 @@ def decode_filename(base: str, problem: str, decode_hp) -> str:
 def main(argv):
     cli.check_args(argv, "output_dir")
     t2t_flags.warn_without_effect("t2t-decoder", T2T_ONLY_FLAGS)
-    if FLAGS.model != "transformer":
-        raise app.UsageError(f"--model={FLAGS.model}: only transformer is available")
     if FLAGS.decode_interactive and FLAGS.decode_from_file:
         raise app.UsageError("--decode_interactive and --decode_from_file exclude each other")
 
-    from t2t_lite import decoding, runs
+    from t2t_lite import decoding, models, runs
     from t2t_lite.errors import DataError
     from t2t_lite.utils import file_system
     from t2t_lite.utils.text_lines import read_lines, write_lines_atomically
@@ -86,25 +91,39 @@ def main(argv):
 
     if FLAGS.t2t_usr_dir:
         import_usr_dir(FLAGS.t2t_usr_dir)
-    decode_hp = cli.decode_hparams_flag(FLAGS.decode_hparams)
+    cli.decode_hparams_flag(FLAGS.decode_hparams)  # a bad flag fails before the model loads
     output_dir = os.path.expanduser(FLAGS.output_dir)
     # A run that holds its vocabulary (t2t-import writes one) needs no --data_dir.
     data_dir = os.path.expanduser(FLAGS.data_dir or FLAGS.output_dir)
     checkpoint_path = os.path.expanduser(FLAGS.checkpoint_path) if FLAGS.checkpoint_path else None
     run = runs.open_trained_run(output_dir, data_dir, FLAGS.hparams, checkpoint_path)
     hparams, problem, vocab = run.hparams, run.problem, run.vocabulary
+    model_name = models.run_model_name(hparams)
     if FLAGS.problem and FLAGS.problem != problem.name:
         raise app.UsageError(
             f"--problem={FLAGS.problem}, but {output_dir} was trained on {problem.name}"
         )
+    if FLAGS.model and FLAGS.model != model_name:
+        raise app.UsageError(
+            f"--model={FLAGS.model}, but {output_dir} trained --model={model_name}"
+        )
+    decode_input = run.model.decode_input
+    prompts = decode_input.blank_is_unconditional
+    if prompts and not (FLAGS.decode_from_file or FLAGS.decode_interactive):
+        raise app.UsageError(
+            f"{output_dir} holds a language model ({problem.name} has no inputs): it continues "
+            "prompts; pass --decode_from_file (one prompt per line, an empty line for none) or "
+            "--decode_interactive"
+        )
+    decode_hp = cli.decode_hparams_flag(FLAGS.decode_hparams, hparams)
     strategy = decoding.strategy_from_decode_hparams(decode_hp)
     logging.info("decoding with %s (%s)", run.checkpoint, strategy)
     decoder = decoding.IdDecoder(run.model, strategy, jit_compile=FLAGS.xla)
-    translate = lambda lines, progress=None: decoding.translate_lines(  # noqa: E731
+    translate = lambda lines, progress=None: decoding.decode_lines(  # noqa: E731
         decoder,
         lines,
-        vocab["inputs"],
-        vocab["targets"],
+        vocab,
+        decode_input,
         hparams.max_length,
         decode_hp.batch_size,
         progress,
@@ -117,15 +136,23 @@ def main(argv):
     if FLAGS.decode_from_file:
         source = os.path.expanduser(FLAGS.decode_from_file)
         lines = read_lines(source, "--decode_from_file")
+        if prompts:
+            paired = next((n for n, line in enumerate(lines, 1) if "\t" in line), None)
+            if paired is not None:
+                raise DataError(
+                    f"--decode_from_file={source}:{paired}: a tab, as in source<TAB>target pairs; "
+                    f"{output_dir} holds a language model, whose lines are prompts"
+                )
         outputs = translate(lines, decoding.ProgressLog(f"decoding {source}"))
         target = os.path.expanduser(
-            FLAGS.decode_to_file or decode_filename(source, problem.name, decode_hp)
+            FLAGS.decode_to_file or decode_filename(source, model_name, problem.name, decode_hp)
         )
         write_lines_atomically(target, outputs)
-        print(f"Wrote {len(outputs)} translations of {source} to {target}")
+        what = "continuations" if prompts else "translations"
+        print(f"Wrote {len(outputs)} {what} of {source} to {target}")
         return
     base = FLAGS.decode_to_file or os.path.join(
-        output_dir, decode_filename("dev", problem.name, decode_hp)
+        output_dir, decode_filename("dev", model_name, problem.name, decode_hp)
     )
     report = decoding.decode_dev_split(
         problem,

@@ -1,5 +1,6 @@
 r"""t2t-exporter: writes a trained model as a versioned SavedModel for TensorFlow Serving,
-taking raw text and returning text (tokenization and search inside the graph).
+taking raw text and returning text (tokenization and search inside the graph): a
+translation, or a language model's continuation of a prompt.
 
     t2t-exporter --data_dir=~/t2t_data --output_dir=~/t2t_train/multi30k \
       --decode_hparams="beam_size=4,alpha=0.6"
@@ -27,7 +28,9 @@ flags.DEFINE_string("export_dir", None, "Where versions go (default: <output_dir
 flags.DEFINE_string(
     "decode_hparams",
     "",
-    'Baked-in search, e.g. "beam_size=4,alpha=0.6,extra_length=50,return_beams=False".',
+    'Baked-in search, e.g. "beam_size=4,alpha=0.6,extra_length=50,return_beams=False", or '
+    '"beam_size=1,sampling_method=random,sampling_temp=0.8,sampling_seed=1" (settings and seed '
+    "are fixed in the export).",
 )
 flags.DEFINE_string("hparams", "", "Overrides of the run's hparams.json, e.g. max_length=100.")
 flags.DEFINE_integer(
@@ -47,22 +50,20 @@ def main(argv):
 
     if FLAGS.t2t_usr_dir:
         import_usr_dir(FLAGS.t2t_usr_dir)
-    decode_hp = cli.decode_hparams_flag(FLAGS.decode_hparams)
+    cli.decode_hparams_flag(FLAGS.decode_hparams)  # a bad flag fails before the model loads
     output_dir = os.path.expanduser(FLAGS.output_dir)
     # A run that holds its vocabulary (t2t-import writes one) needs no --data_dir.
     data_dir = os.path.expanduser(FLAGS.data_dir or FLAGS.output_dir)
     export_dir = os.path.expanduser(FLAGS.export_dir or os.path.join(output_dir, "export"))
     checkpoint_path = os.path.expanduser(FLAGS.checkpoint_path) if FLAGS.checkpoint_path else None
     run = runs.open_trained_run(output_dir, data_dir, FLAGS.hparams, checkpoint_path)
-    module = export.TranslationModule(
-        run.model,
-        run.vocabulary["inputs"],
-        run.vocabulary["targets"],
-        max_length=run.hparams.max_length,
-        strategy=decoding.strategy_from_decode_hparams(decode_hp),
+    decode_hp = cli.decode_hparams_flag(FLAGS.decode_hparams, run.hparams)
+    strategy = decoding.strategy_from_decode_hparams(decode_hp)
+    module = export.TextGenerationModule(
+        run.model, run.vocabulary, max_length=run.hparams.max_length, strategy=strategy
     )
     path = export.export_versioned(module, module.signatures(), export_dir, FLAGS.version)
-    print(f"Exported {run.checkpoint} to {path}")
+    print(f"Exported {run.checkpoint} to {path} ({strategy})")
 
 
 def run():

@@ -1,4 +1,4 @@
-r"""t2t-trainer: trains and evaluates the Transformer on a generated problem.
+r"""t2t-trainer: trains and evaluates a registered model (--model) on a generated problem.
 
     t2t-trainer --problem=translate_ende_multi30k --hparams_set=transformer_base \
       --data_dir=~/t2t_data --output_dir=~/t2t_train/multi30k --train_steps=100000
@@ -17,7 +17,12 @@ cli.quiet_tensorflow()
 flags.DEFINE_string(
     "problem", None, "Registered problem name (t2t-datagen --registry_help lists them)."
 )
-flags.DEFINE_string("model", "transformer", "Model name; only transformer is available.")
+flags.DEFINE_string(
+    "model",
+    "transformer",
+    "Registered model name (transformer: the encoder-decoder, or the decoder alone on a "
+    "problem without inputs); a run in --output_dir keeps its own.",
+)
 flags.DEFINE_string("hparams_set", "transformer_base", "Named hyperparameter set.")
 flags.DEFINE_string("hparams", "", 'Overrides in T2T form, e.g. "hidden_size=256,batch_size=2048".')
 flags.DEFINE_string("data_dir", None, "Directory of the problem's vocabulary and TFRecords.")
@@ -99,8 +104,6 @@ def apply_t2t_flags() -> None:
 def main(argv):
     cli.check_args(argv, "data_dir", "output_dir")
     apply_t2t_flags()
-    if FLAGS.model != "transformer":
-        raise app.UsageError(f"--model={FLAGS.model}: only transformer is available")
     if FLAGS.distribution_strategy == "tpu" and FLAGS.schedule != "train":
         raise app.UsageError(
             "--distribution_strategy=tpu supports --schedule=train only; evaluate on CPU/GPU"
@@ -111,7 +114,7 @@ def main(argv):
             "workers"
         )
 
-    from t2t_lite import runs, training
+    from t2t_lite import models, runs, training
     from t2t_lite.errors import DataError
     from t2t_lite.hparams import HParamsError, get_hparams
     from t2t_lite.problems import DEV, TRAIN, get_problem
@@ -146,6 +149,10 @@ def main(argv):
     if not problem_name:
         raise app.UsageError("--problem is required")
     problem = get_problem(problem_name, data_dir=data_dir)
+    model_name = FLAGS.model
+    if saved is not None and not FLAGS["model"].present:
+        model_name = saved.model
+    models.get_model_class(model_name)  # an unknown --model fails before any work
     strategy_name = FLAGS.distribution_strategy or training.default_strategy_name()
     strategy = training.make_strategy(strategy_name, FLAGS.num_gpus, FLAGS.tpu)
     chief = training.is_chief(strategy)
@@ -164,10 +171,13 @@ def main(argv):
     hparams = runs.with_problem_hparams(
         hparams,
         problem.name,
-        vocab["inputs"].vocab_size,
+        vocab["inputs"].vocab_size if problem.has_inputs else 0,
         vocab["targets"].vocab_size,
         hparams_set,
+        model=model_name,
+        has_inputs=problem.has_inputs,
     )
+    runs.check_problem_fits_model(problem, hparams)
     resuming = runs.check_output_dir(output_dir, hparams)
     if FLAGS.schedule == "evaluate" and not resuming:
         raise runs.RunDirError(f"--schedule=evaluate: no checkpoint in --output_dir={output_dir}")

@@ -228,6 +228,11 @@ def transformer_base() -> HParams:
         learning_rate_warmup_steps=8000,
         # Only the `cosdecay` factor reads it (T2T's default).
         learning_rate_decay_steps=5000,
+        # T2T's sampling hparams, which decoding reads (--decode_hparams overrides them):
+        # "argmax" or "random"; the temperature; the top k ids kept (-1: all).
+        sampling_method="argmax",
+        sampling_temp=1.0,
+        sampling_keep_top_k=-1,
     )
 
 

@@ -99,21 +99,20 @@ def test_pipeline_runs_with_every_path_on_ram(ram):
     source = f"{ram}/in.txt"
     fs.write_atomically(source, "a red dog\n\nthe cat\n")
     lines = read_lines(source)
-    outputs = decoding.translate_lines(
+    outputs = decoding.decode_lines(
         decoding.IdDecoder(run.model, decoding.strategy_from_decode_hparams(decode_hp)),
         lines,
-        run.vocabulary["inputs"],
-        run.vocabulary["targets"],
+        run.vocabulary,
+        run.model.decode_input,
         run.hparams.max_length,
         8,
     )
     write_lines_atomically(f"{ram}/out/decodes.txt", outputs)
     assert read_lines(f"{ram}/out/decodes.txt") == outputs and outputs[1] == ""
 
-    module = export.TranslationModule(
+    module = export.TextGenerationModule(
         run.model,
-        run.vocabulary["inputs"],
-        run.vocabulary["targets"],
+        run.vocabulary,
         max_length=run.hparams.max_length,
         strategy=decoding.BeamSearch(beam_size=2, extra_length=3),
     )

@@ -1,5 +1,5 @@
-"""Decoding: cached greedy and beam search, T2T's decode hparams, and batched decoding
-of id sequences and text lines."""
+"""Decoding: cached greedy search (with samplers) and beam search over any registered
+model, T2T's decode hparams, and batched decoding of id sequences and text lines."""
 
 from t2t_lite.utils.backend import require_tensorflow_backend
 
@@ -9,30 +9,53 @@ from t2t_lite.decoding.batch_decoding import (
     IdDecoder,
     ProgressLog,
     cut_at_eos,
+    decode_lines,
     decode_sequences,
     encode_lines,
-    translate_lines,
 )
 from t2t_lite.decoding.beam_search import BeamSearch, beam_search, gather_beams, length_penalty
 from t2t_lite.decoding.decode_hparams import decode_hparams, default_decode_hparams
 from t2t_lite.decoding.dev_split import DevDecodeReport, decode_dev_split
-from t2t_lite.decoding.greedy_search import GreedySearch, greedy_search
-from t2t_lite.decoding.input_ids import terminate, tf_terminate
+from t2t_lite.decoding.greedy_search import (
+    SAMPLING_METHODS,
+    GreedySearch,
+    greedy_search,
+    sampler_from_decode_hparams,
+)
+from t2t_lite.decoding.input_ids import fit, fit_prompt, terminate, tf_fit_prompt, tf_terminate
+from t2t_lite.decoding.model_decode import cached_step_fn, decode_ids, uncached_step_fn
+from t2t_lite.decoding.sampling import (
+    ArgmaxSampler,
+    RandomSampler,
+    Sampler,
+    combine_keys,
+    content_keys,
+)
 from t2t_lite.decoding.strategy import (
     DecodingStrategy,
     list_strategies,
     register_strategy,
     strategy_from_decode_hparams,
 )
-from t2t_lite.decoding.transformer_search import cached_step_fn, decode_ids, uncached_step_fn
 
 __all__ = [
+    "SAMPLING_METHODS",
+    "ArgmaxSampler",
     "BeamSearch",
     "DecodingStrategy",
     "DevDecodeReport",
     "GreedySearch",
     "IdDecoder",
     "ProgressLog",
+    "RandomSampler",
+    "Sampler",
+    "combine_keys",
+    "content_keys",
+    "fit",
+    "fit_prompt",
+    "tf_fit_prompt",
+    "decode_lines",
+    "sampler_from_decode_hparams",
     "beam_search",
     "cached_step_fn",
     "cut_at_eos",
@@ -50,6 +73,5 @@ __all__ = [
     "strategy_from_decode_hparams",
     "terminate",
     "tf_terminate",
-    "translate_lines",
     "uncached_step_fn",
 ]

@@ -1,5 +1,6 @@
 """Decoding many inputs: id sequences batched by length and returned in input order,
-and raw text lines through the problem's vocabularies (what `t2t-decoder` runs)."""
+and raw text lines (source sentences or prompts, as the model's `decode_input` says)
+through the problem's vocabularies (what `t2t-decoder` runs)."""
 
 import time
 from collections.abc import Callable, Sequence
@@ -8,11 +9,12 @@ import numpy as np
 import tensorflow as tf
 from absl import logging
 
-from t2t_lite.decoding.input_ids import terminate
+from t2t_lite.decoding.input_ids import fit
+from t2t_lite.decoding.model_decode import decode_ids
 from t2t_lite.decoding.strategy import DecodingStrategy
-from t2t_lite.decoding.transformer_search import decode_ids
 from t2t_lite.errors import DataError
 from t2t_lite.ids import EOS_ID
+from t2t_lite.models import SOURCE_SENTENCE, DecodeInput
 
 _PROGRESS_SECONDS = 10.0
 
@@ -56,18 +58,21 @@ def decode_sequences(
     sequences: Sequence[Sequence[int]],
     batch_size: int,
     progress: Callable[[int, int], None] | None = None,
+    decode_empty: bool = False,
 ) -> list[tuple[list, object]]:
-    """Decodes EOS-terminated id sequences, `batch_size` at a time, similar lengths together.
+    """Decodes id sequences (EOS-terminated sources, or prompts), `batch_size` at a time,
+    similar lengths together.
 
     Returns one `(ids, score)` per sequence in input order: ids cut after EOS (a list of
     such lists per beam with `return_beams`). An empty sequence gives `([], 0.0)` without
-    running the model. `progress(done, total)` is called after each batch.
+    running the model, unless `decode_empty` (an empty prompt is unconditional).
+    `progress(done, total)` is called after each batch.
     """
     results: list = [None] * len(sequences)
     empty = [] if not decoder.return_beams else [[]]
     todo = []
     for index, sequence in enumerate(sequences):
-        if len(sequence) == 0:
+        if len(sequence) == 0 and not decode_empty:
             results[index] = (empty, 0.0 if not decoder.return_beams else [0.0])
         else:
             todo.append(index)
@@ -76,7 +81,7 @@ def decode_sequences(
     done = len(sequences) - len(todo)
     for start in range(0, len(todo), batch_size):
         batch = todo[start : start + batch_size]
-        width = max(len(sequences[i]) for i in batch)
+        width = max(1, max(len(sequences[i]) for i in batch))
         padded = np.zeros([len(batch), width], np.int32)
         for row, index in enumerate(batch):
             padded[row, : len(sequences[index])] = sequences[index]
@@ -94,13 +99,17 @@ def decode_sequences(
 
 
 def encode_lines(
-    lines: Sequence[str], vocabulary, max_length: int
+    lines: Sequence[str],
+    vocabulary,
+    max_length: int,
+    decode_input: DecodeInput = SOURCE_SENTENCE,
 ) -> tuple[list[list[int]], list[int]]:
-    """Ids of each line with EOS appended; an empty or blank line gives no ids.
+    """Ids of each line, fitted as `decode_input` says (`input_ids.fit`: a source gets EOS
+    appended); an empty or blank line gives no ids.
 
-    Lines whose ids do not fit `max_length` (EOS included) are cut (`input_ids.terminate`).
-    Returns the sequences and the 0-based indices of the cut lines. A line the vocabulary
-    cannot encode raises `DataError` naming its 1-based number.
+    Lines whose ids do not fit `max_length` are cut. Returns the sequences and the 0-based
+    indices of the cut lines. A line the vocabulary cannot encode raises `DataError`
+    naming its 1-based number.
     """
     sequences, truncated = [], []
     try:
@@ -116,7 +125,7 @@ def encode_lines(
         if not ids or not lines[index].strip():
             sequences.append([])
             continue
-        ids, cut = terminate(ids, max_length)
+        ids, cut = fit(ids, max_length, decode_input.append_eos)
         if cut:
             truncated.append(index)
         sequences.append(ids)
@@ -138,23 +147,34 @@ class ProgressLog:
             self.last = now
 
 
-def translate_lines(
+def decode_lines(
     decoder: IdDecoder,
     lines: Sequence[str],
-    input_vocabulary,
-    target_vocabulary,
+    vocabulary: dict,
+    decode_input: DecodeInput,
     max_length: int,
     batch_size: int,
     progress: Callable[[int, int], None] | None = None,
 ) -> list[str]:
-    """One output line per input line, in order: the best translation, or with
-    `return_beams` every beam, tab-separated. Truncated lines are logged as warnings."""
-    sequences, truncated = encode_lines(lines, input_vocabulary, max_length)
+    """One output line per input line, in order: the best translation (or continuation of
+    a prompt, without the prompt), or with `return_beams` or several samples each of
+    them, tab-separated. `vocabulary` holds the problem's vocabularies by feature;
+    `decode_input` is the model's. Truncated lines are logged as warnings."""
+    target_vocabulary = vocabulary["targets"]
+    sequences, truncated = encode_lines(
+        lines, vocabulary[decode_input.vocabulary], max_length, decode_input
+    )
+    kept = "last" if decode_input.keep == "last" else "first"
     for index in truncated:
         logging.warning(
-            "input line %d is longer than max_length=%d ids: truncated", index + 1, max_length
+            "input line %d is longer than max_length=%d ids: its %s ids are kept",
+            index + 1,
+            max_length,
+            kept,
         )
-    results = decode_sequences(decoder, sequences, batch_size, progress)
+    results = decode_sequences(
+        decoder, sequences, batch_size, progress, decode_empty=decode_input.blank_is_unconditional
+    )
     if decoder.return_beams:
         flat = [beam for beams, _ in results for beam in beams]
         texts = iter(target_vocabulary.decode_batch(flat)) if flat else iter([])

@@ -182,7 +182,7 @@ class BeamSearch(DecodingStrategy):
     def from_decode_hparams(cls, hparams):
         return cls(hparams.beam_size, hparams.alpha, hparams.return_beams, hparams.extra_length)
 
-    def search(self, step_fn, state, batch_size, decode_length):
+    def search(self, step_fn, state, batch_size, decode_length, row_keys=None):
         ids, scores = beam_search(
             step_fn, state, batch_size, self.beam_size, decode_length, self.alpha, EOS_ID
         )

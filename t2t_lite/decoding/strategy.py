@@ -13,6 +13,8 @@ import abc
 import difflib
 from collections.abc import Callable
 
+from absl import logging
+
 from t2t_lite.hparams import HParams, HParamsError
 from t2t_lite.utils.named_classes import name_registrar
 
@@ -44,10 +46,12 @@ class DecodingStrategy(abc.ABC):
         return cls(extra_length=hparams.extra_length)
 
     @abc.abstractmethod
-    def search(self, step_fn: StepFn, state, batch_size, decode_length) -> tuple:
+    def search(self, step_fn: StepFn, state, batch_size, decode_length, row_keys=None) -> tuple:
         """Runs the search over `batch_size * rows_per_input` rows of `step_fn` whose
         initial state is `state`; returns `(ids, scores)`: `[batch, decode_length]` int32
-        ids, 0 after EOS, and `[batch]` float32 scores (more axes with `return_beams`)."""
+        ids, 0 after EOS, and `[batch]` float32 scores (more axes with `return_beams`).
+        `row_keys` `[batch]` int64 identify each input (`sampling.content_keys`), for
+        strategies that draw at random."""
 
     def __repr__(self) -> str:
         settings = ", ".join(f"{k}={v!r}" for k, v in vars(self).items())
@@ -74,6 +78,13 @@ def strategy_from_decode_hparams(hparams: HParams) -> DecodingStrategy:
     name = hparams.strategy
     if name == "auto":
         name = "greedy" if hparams.beam_size == 1 else "beam"
+        if name == "beam" and hparams.sampling_method == "random":
+            # As T2T: beam search does not sample.
+            logging.warning(
+                "beam_size=%d: beam search ignores sampling_method=random (set beam_size=1 "
+                "to sample)",
+                hparams.beam_size,
+            )
     if name not in _STRATEGIES:
         close = difflib.get_close_matches(name, list(_STRATEGIES), n=2)
         hint = f"; did you mean {', '.join(close)}?" if close else ""

@@ -1,41 +1,53 @@
 """The served model: raw text in, text out, with tokenization, search and detokenization
-all in the graph (core TensorFlow and tensorflow-text ops only).
+all in the graph (core TensorFlow and tensorflow-text ops only), for every model with a
+decoder: a source sentence in, its translation out; or a prompt in, its continuation out
+(without the prompt; a blank prompt is unconditional), as the model's `decode_input` says.
 
 Signatures, as TensorFlow Serving exposes them:
   serving_default:    inputs  tf.string [batch]  -> outputs tf.string [batch],
-                      scores float32 [batch] (with return_beams: [batch, beam] each)
+                      scores float32 [batch] (with return_beams or several samples:
+                      [batch, beam] each)
   serialized_example: input   tf.string [batch] of serialized tf.train.Example with int64
-                      "inputs" (T2T's export format) -> outputs int32 ids [batch, length]
+                      "inputs" (T2T's export format; a language model's prompt is
+                      "targets") -> outputs int32 ids [batch, length]
                       ([batch, beam, length] with return_beams), scores as above
+
+The decoding strategy, sampling included, is fixed at export: a signature's inputs are
+what a TF Serving client sends (strings), and one traced search per signature keeps the
+served graph the one audited. A sampler's seed is fixed too, and each row's randomness
+comes from its own ids, so identical requests get identical samples.
 """
 
 import tensorflow as tf
 
-from t2t_lite.decoding import DecodingStrategy, decode_ids, tf_terminate
+from t2t_lite.decoding import DecodingStrategy, decode_ids, tf_fit_prompt, tf_terminate
 from t2t_lite.ids import EOS_ID
 
 
-class TranslationModule(tf.Module):
-    """A trained Transformer, its vocabularies and decoding strategy, ready to export.
+class TextGenerationModule(tf.Module):
+    """A trained model, its vocabularies and decoding strategy, ready to export.
 
     Args:
-      model: the trained `Transformer` (float32).
-      input_vocabulary, target_vocabulary: `t2t_lite.problems.Vocabulary` objects; their
+      model: the trained `T2TModel` (float32).
+      vocabulary: the problem's `t2t_lite.problems.Vocabulary` objects by feature; their
         `resources()` (files for `assets/`, in-graph tokenizers) go into the export.
-      max_length: inputs are fitted to this many ids, EOS included (`tf_terminate`).
+      max_length: inputs are fitted to this many ids (`tf_terminate` for a source,
+        `tf_fit_prompt` for a prompt).
       strategy: the baked-in `DecodingStrategy`.
     """
 
     def __init__(
         self,
         model,
-        input_vocabulary,
-        target_vocabulary,
+        vocabulary: dict,
         max_length: int,
         strategy: DecodingStrategy,
     ):
-        super().__init__(name="t2t_lite_translation")
+        super().__init__(name="t2t_lite_generation")
         self.model = model
+        self.decode_input = model.decode_input
+        input_vocabulary = vocabulary[self.decode_input.vocabulary]
+        target_vocabulary = vocabulary["targets"]
         # tf.Module tracks the model's variables through this list.
         self.model_variables = list(model.weights)
         self.input_vocabulary = input_vocabulary
@@ -56,11 +68,15 @@ class TranslationModule(tf.Module):
         return decode_ids(self.model, ids, self.strategy)
 
     def _prepare(self, ragged_ids: tf.RaggedTensor) -> tf.Tensor:
-        return tf_terminate(ragged_ids, self.max_length)
+        if self.decode_input.append_eos:
+            return tf_terminate(ragged_ids, self.max_length)
+        return tf_fit_prompt(ragged_ids, self.max_length)
 
     @tf.function(input_signature=[tf.TensorSpec([None], tf.string, name="inputs")])
     def serve_text(self, inputs):
         blank = tf.equal(tf.strings.strip(inputs), "")
+        if self.decode_input.blank_is_unconditional:  # a blank prompt is decoded too
+            blank = tf.zeros_like(blank)
         ids = self._prepare(self.input_vocabulary.tf_encode(inputs))
         out_ids, scores = self._search(ids)
         if self.strategy.return_beams:
@@ -76,9 +92,9 @@ class TranslationModule(tf.Module):
 
     @tf.function(input_signature=[tf.TensorSpec([None], tf.string, name="input")])
     def serve_examples(self, serialized):
-        spec = {"inputs": tf.io.RaggedFeature(tf.int64)}
-        features = tf.io.parse_example(serialized, spec)
-        ids = features["inputs"]
+        feature = self.decode_input.feature
+        features = tf.io.parse_example(serialized, {feature: tf.io.RaggedFeature(tf.int64)})
+        ids = features[feature]
         # With or without the EOS T2T's examples end in: truncated as text inputs are.
         ids = self._prepare(tf.ragged.boolean_mask(ids, tf.not_equal(ids, EOS_ID)))
         out_ids, scores = self._search(ids)

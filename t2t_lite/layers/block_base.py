@@ -133,13 +133,13 @@ class LayerStackBase(keras.layers.Layer):
                 keras.initializers.get(kernel_initializer)
             ),
         )
-        self.layers = [
-            self.layer_class(**self.layer_kwargs, dtype=self.dtype_policy, name=f"layer_{i}")
-            for i in range(num_layers)
-        ]
+        self.layers = [self._make_layer(i) for i in range(num_layers)]
         self.output_norm = keras.layers.LayerNormalization(
             epsilon=norm_epsilon, dtype=self.dtype_policy, name="output_norm"
         )
+
+    def _make_layer(self, index: int) -> keras.layers.Layer:
+        return self.layer_class(**self.layer_kwargs, dtype=self.dtype_policy, name=f"layer_{index}")
 
     def build(self, inputs_shape, *args, **kwargs):
         for layer in self.layers:

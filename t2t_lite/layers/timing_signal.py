@@ -13,7 +13,8 @@ def get_timing_signal_1d(
     max_timescale: float = 1.0e4,
     start_index=0,
 ):
-    """Returns T2T's timing signal, a float32 tensor of shape `[1, length, channels]`.
+    """Returns T2T's timing signal, a float32 tensor of shape `[1, length, channels]`
+    (`[batch, length, channels]` when `start_index` has one position per row).
 
     `channels // 2` timescales, spaced geometrically from `min_timescale` to
     `max_timescale`; the first half of the channels holds `sin(position / timescale)`,
@@ -25,10 +26,13 @@ def get_timing_signal_1d(
       channels: size of the last dimension; a Python int.
       min_timescale: the shortest wavelength divided by 2*pi.
       max_timescale: the longest wavelength divided by 2*pi.
-      start_index: position of the first row; a Python int or a scalar int tensor
-        (step-by-step decoding passes the current step).
+      start_index: position of the first row; a Python int, a scalar int tensor
+        (step-by-step decoding passes the current step) or a `[batch]` int tensor, one
+        start per sequence (prompts left-padded to a common length start at minus their
+        padding).
     """
-    position = ops.cast(ops.arange(length, dtype="int32") + start_index, "float32")
+    starts = ops.reshape(ops.cast(start_index, "int32"), (-1, 1))  # [1 or batch, 1]
+    position = ops.cast(ops.arange(length, dtype="int32")[None, :] + starts, "float32")
     num_timescales = channels // 2
     log_timescale_increment = math.log(float(max_timescale) / float(min_timescale)) / max(
         num_timescales - 1, 1
@@ -36,10 +40,9 @@ def get_timing_signal_1d(
     inv_timescales = min_timescale * ops.exp(
         ops.arange(num_timescales, dtype="float32") * -log_timescale_increment
     )
-    scaled_time = position[:, None] * inv_timescales[None, :]
-    signal = ops.concatenate([ops.sin(scaled_time), ops.cos(scaled_time)], axis=1)
-    signal = ops.pad(signal, [[0, 0], [0, channels % 2]])
-    return signal[None, :, :]
+    scaled_time = position[:, :, None] * inv_timescales[None, None, :]
+    signal = ops.concatenate([ops.sin(scaled_time), ops.cos(scaled_time)], axis=2)
+    return ops.pad(signal, [[0, 0], [0, 0], [0, channels % 2]])
 
 
 def add_timing_signal_1d(
@@ -65,7 +68,7 @@ class AddTimingSignal(keras.layers.Layer):
     Call arguments:
       inputs: `[batch, length, channels]` float tensor.
       start_index: position of the first row (int or scalar int tensor), for decoding
-        one step at a time.
+        one step at a time; or `[batch]` ints, one per sequence.
 
     Returns:
       `[batch, length, channels]`, `inputs + get_timing_signal_1d(...)`.

@@ -1,5 +1,5 @@
 """The decoder stack: `num_layers` `DecoderLayer`s and a final LayerNorm, with a
-per-layer key/value cache for decoding one position at a time."""
+per-layer key/value cache for decoding one position at a time (or a prompt at once)."""
 
 import keras
 from keras import ops
@@ -11,7 +11,8 @@ from t2t_lite.layers.decoder_layer import DecoderLayer
 
 @keras.saving.register_keras_serializable(package="t2t_lite")
 class TransformerDecoder(LayerStackBase):
-    """T2T's `transformer_decoder` with pre-norm layers and causal self-attention.
+    """T2T's `transformer_decoder` with pre-norm layers and causal self-attention; with
+    `memory_attention=False`, the decoder-only stack of a language model.
 
     Call arguments:
       inputs: embedded, right-shifted targets with timing signal,
@@ -23,6 +24,9 @@ class TransformerDecoder(LayerStackBase):
       memory_cache: from `memory_cache(memory)`: the encoder-decoder keys/values,
         computed once per decode (then `memory` may be omitted).
       decode_index: position of the first row of `inputs` (scalar int) with a cache.
+      self_attention_bias: added to the causal bias of the self-attention, broadcastable
+        to `[batch, heads, length, key_length]` (key_length: the cache's length with a
+        cache); e.g. `[batch, 1, 1, key_length]` hiding the left padding of prompts.
       training: whether dropout is active.
 
     Returns:
@@ -32,9 +36,22 @@ class TransformerDecoder(LayerStackBase):
       num_layers: number of `DecoderLayer`s.
       attention, filter_size, relu_dropout, dropout, norm_epsilon, kernel_initializer:
         passed to every layer (see `PreNormLayerBase`).
+      memory_attention: whether the layers attend to an encoder's output (default True).
     """
 
     layer_class = DecoderLayer
+
+    def __init__(self, *args, memory_attention: bool = True, **kwargs):
+        self.use_memory_attention = memory_attention
+        super().__init__(*args, **kwargs)
+
+    def _make_layer(self, index: int):
+        return self.layer_class(
+            **self.layer_kwargs,
+            memory_attention=self.use_memory_attention,
+            dtype=self.dtype_policy,
+            name=f"layer_{index}",
+        )
 
     def build(self, inputs_shape, memory_shape=None):
         for layer in self.layers:
@@ -58,6 +75,7 @@ class TransformerDecoder(LayerStackBase):
         cache=None,
         memory_cache=None,
         decode_index=None,
+        self_attention_bias=None,
         training=None,
     ):
         length = ops.shape(inputs)[1]
@@ -66,6 +84,8 @@ class TransformerDecoder(LayerStackBase):
         else:
             max_length = self.layers[0].cache_length(cache[0])
             self_bias = causal_bias_rows(decode_index, length, max_length)
+        if self_attention_bias is not None:
+            self_bias = self_bias + ops.cast(self_attention_bias, self_bias.dtype)
         x = inputs
         new_cache = []
         for i, layer in enumerate(self.layers):
@@ -86,3 +106,8 @@ class TransformerDecoder(LayerStackBase):
         if cache is not None:
             return x, new_cache
         return x
+
+    def get_config(self):
+        config = super().get_config()
+        config.update(memory_attention=self.use_memory_attention)
+        return config

@@ -1,13 +1,33 @@
-"""The Transformer `keras.Model` and its loss.
+"""The model interface, its registry (`--model`), the Transformer families and the loss.
 
-`Transformer` runs on any Keras 3 backend and importing it loads no TensorFlow. The loss
-is TensorFlow's; it is imported on first use. A run's files, checkpoints and trained
-model are `t2t_lite.runs`'s.
+`T2TModel` is what every registered model declares (`model_interface`); `transformer`
+is the encoder-decoder `Transformer`, or `DecoderOnlyTransformer` on a problem without
+inputs. The models run on any Keras 3 backend and importing them loads no TensorFlow.
+The loss is TensorFlow's; it is imported on first use. A run's files, checkpoints and
+trained model are `t2t_lite.runs`'s.
 """
 
 import importlib
 
 from t2t_lite.ids import EOS_ID, PAD_ID
+from t2t_lite.models.decoder_only import DecoderOnlyTransformer
+from t2t_lite.models.model_interface import (
+    PROMPT,
+    SOURCE_SENTENCE,
+    DecodeInput,
+    FeatureSpec,
+    T2TModel,
+    repeat_rows,
+)
+from t2t_lite.models.registry import (
+    DEFAULT_MODEL,
+    check_model_fits,
+    get_model_class,
+    list_models,
+    model_from_run_hparams,
+    register_model,
+    run_model_name,
+)
 from t2t_lite.models.transformer import Transformer, initializer_from_hparams, shift_right
 
 # name -> the module that defines it, imported when the name is first read.
@@ -15,6 +35,7 @@ _TENSORFLOW_ONLY = {
     "PaddedCrossEntropy": "loss",
     "padded_cross_entropy": "loss",
     "padded_cross_entropy_sums": "loss",
+    "weighted_cross_entropy_sums": "loss",
     "smoothed_cross_entropy": "loss",
 }
 
@@ -29,5 +50,25 @@ def __getattr__(name: str):
     return getattr(module, name)
 
 
-__all__ = ["EOS_ID", "PAD_ID", "Transformer", "initializer_from_hparams", "shift_right"]
+__all__ = [
+    "DEFAULT_MODEL",
+    "EOS_ID",
+    "PAD_ID",
+    "PROMPT",
+    "SOURCE_SENTENCE",
+    "DecodeInput",
+    "DecoderOnlyTransformer",
+    "FeatureSpec",
+    "T2TModel",
+    "Transformer",
+    "check_model_fits",
+    "get_model_class",
+    "initializer_from_hparams",
+    "list_models",
+    "model_from_run_hparams",
+    "register_model",
+    "repeat_rows",
+    "run_model_name",
+    "shift_right",
+]
 __all__ += sorted(_TENSORFLOW_ONLY)

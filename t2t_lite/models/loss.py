@@ -40,16 +40,25 @@ def smoothed_cross_entropy(
     return xent - normalizing
 
 
-def padded_cross_entropy_sums(
-    labels: tf.Tensor, logits: tf.Tensor, label_smoothing: float, pad_id: int = PAD_ID
+def weighted_cross_entropy_sums(
+    labels: tf.Tensor, logits: tf.Tensor, weights: tf.Tensor, label_smoothing: float
 ) -> tuple[tf.Tensor, tf.Tensor]:
-    """`(sum of per-token losses over non-pad tokens, number of non-pad tokens)`.
+    """`(sum of per-token losses times weights, sum of weights)`: a model's loss over the
+    positions its `loss_labels` weigh.
 
     Sums rather than a mean let a distributed trainer divide by the global token count.
     """
-    weights = tf.cast(tf.not_equal(labels, pad_id), tf.float32)
+    weights = tf.cast(weights, tf.float32)
     losses = smoothed_cross_entropy(labels, logits, label_smoothing)
     return tf.reduce_sum(losses * weights), tf.reduce_sum(weights)
+
+
+def padded_cross_entropy_sums(
+    labels: tf.Tensor, logits: tf.Tensor, label_smoothing: float, pad_id: int = PAD_ID
+) -> tuple[tf.Tensor, tf.Tensor]:
+    """`(sum of per-token losses over non-pad tokens, number of non-pad tokens)`."""
+    weights = tf.cast(tf.not_equal(labels, pad_id), tf.float32)
+    return weighted_cross_entropy_sums(labels, logits, weights, label_smoothing)
 
 
 def padded_cross_entropy(

@@ -1,4 +1,5 @@
-"""The encoder-decoder Transformer of T2T's `transformer` model, as a `keras.Model`."""
+"""The encoder-decoder Transformer of T2T's `transformer` model, as a `keras.Model`, and
+the hparams rules both Transformer families share."""
 
 from typing import TYPE_CHECKING
 
@@ -15,6 +16,13 @@ from t2t_lite.layers import (
     TransformerEncoder,
     padding_bias,
 )
+from t2t_lite.models.model_interface import (
+    SOURCE_SENTENCE,
+    FeatureSpec,
+    T2TModel,
+    repeat_rows,
+)
+from t2t_lite.models.registry import register_model
 
 # Rows of T2T's target space embedding table (`SpaceID`s).
 NUM_TARGET_SPACES = 32
@@ -63,9 +71,18 @@ def timing_signal_from_hparams(hparams: "HParams") -> bool:
     return pos == "timing"
 
 
+def has_inputs(hparams: "HParams") -> bool:
+    """Whether a run's problem has inputs (runs recorded before the entry existed did)."""
+    return hparams.has_inputs if "has_inputs" in hparams else True
+
+
+@register_model("transformer")
 @keras.saving.register_keras_serializable(package="t2t_lite")
-class Transformer(keras.Model):
+class Transformer(T2TModel):
     """T2T's Transformer over integer ids (0 = pad, 1 = EOS).
+
+    Registered as `--model=transformer`; on a problem without inputs that name builds
+    `DecoderOnlyTransformer` instead (T2T's rule).
 
     Call arguments:
       features: `{"inputs": [batch, length_in], "targets": [batch, length_out]}` int ids.
@@ -212,6 +229,25 @@ class Transformer(keras.Model):
             **kwargs,
         )
 
+    @classmethod
+    def feature_spec(cls, hparams: "HParams") -> dict[str, FeatureSpec]:
+        if not has_inputs(hparams):
+            return {"targets": FeatureSpec(vocabulary="targets")}
+        return {
+            "inputs": FeatureSpec(vocabulary="inputs"),
+            "targets": FeatureSpec(vocabulary="targets"),
+        }
+
+    @classmethod
+    def from_run_hparams(cls, hparams: "HParams", **kwargs) -> T2TModel:
+        if not has_inputs(hparams):
+            from t2t_lite.models.decoder_only import DecoderOnlyTransformer
+
+            return DecoderOnlyTransformer.from_hparams(hparams, hparams.target_vocab_size, **kwargs)
+        return cls.from_hparams(
+            hparams, hparams.input_vocab_size, hparams.target_vocab_size, **kwargs
+        )
+
     def build(self, input_shape=None):
         # Weights depend on vocab sizes and widths only, never on sequence lengths, so the
         # model builds the same from any input shape (and from a saved build config).
@@ -277,6 +313,17 @@ class Transformer(keras.Model):
         if not self.built:
             self.build()
         return self.decoder.init_cache(batch_size, max_length)
+
+    decode_input = SOURCE_SENTENCE
+
+    def begin_decode(self, source_ids, extra_length: int, rows_per_input: int = 1) -> tuple:
+        """Encodes `source_ids` once; the search writes at most `length + extra_length` ids."""
+        encoder_output, memory_bias = self.encode(source_ids, training=False)
+        encoder_output, memory_bias = repeat_rows((encoder_output, memory_bias), rows_per_input)
+        decode_length = ops.shape(source_ids)[1] + extra_length
+        memory = self.decode_memory(encoder_output, memory_bias)
+        cache = self.init_decode_cache(ops.shape(encoder_output)[0], decode_length)
+        return memory, cache, decode_length
 
     def decode_step(self, ids, step, cache: list, memory: dict) -> tuple:
         """One decoding step with the key/value cache.

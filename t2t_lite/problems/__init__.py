@@ -4,12 +4,18 @@ Importing the package registers the built-in problems.
 """
 
 from t2t_lite.ids import EOS_ID, NUM_RESERVED_IDS, PAD_ID
-from t2t_lite.problems import algorithmic, multi30k, parallel_text, wmt  # noqa: F401  (registration)
+from t2t_lite.problems import (  # noqa: F401  (registration)
+    algorithmic,
+    language_model,
+    multi30k,
+    parallel_text,
+    wmt,
+)
 from t2t_lite.problems.input_pipeline import bucket_batch_sizes, bucket_boundaries, make_dataset
 from t2t_lite.problems.problem import DEV, TEST, TRAIN, Problem
 from t2t_lite.problems.registry import get_problem, list_problems, register_problem
 from t2t_lite.problems.t2t_subwords import T2TSubwordVocabulary
-from t2t_lite.problems.text_problem import Text2TextProblem
+from t2t_lite.problems.text_problem import LanguageModelProblem, Text2TextProblem, TextProblem
 from t2t_lite.problems.vocabulary import (
     IntegerSymbolVocabulary,
     StoredVocabulary,
@@ -28,11 +34,13 @@ __all__ = [
     "TEST",
     "TRAIN",
     "IntegerSymbolVocabulary",
+    "LanguageModelProblem",
     "Problem",
     "StoredVocabulary",
     "SubwordVocabulary",
     "T2TSubwordVocabulary",
     "Text2TextProblem",
+    "TextProblem",
     "Vocabulary",
     "VocabularyResources",
     "bucket_batch_sizes",

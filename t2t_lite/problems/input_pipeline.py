@@ -1,5 +1,6 @@
-"""tf.data pipeline: TFRecord shards -> padded `{"inputs", "targets"}` batches bucketed by
-length, where the batch size counts tokens, as T2T's `data_reader` batches."""
+"""tf.data pipeline: TFRecord shards -> padded batches of a problem's id features
+(`{"inputs", "targets"}`, or `{"targets"}` for a language model) bucketed by length,
+where the batch size counts tokens, as T2T's `data_reader` batches."""
 
 from collections.abc import Sequence
 
@@ -7,7 +8,7 @@ import tensorflow as tf
 from absl import logging
 
 from t2t_lite.errors import DataError
-from t2t_lite.problems.tfrecord_io import parse_example, scan_records
+from t2t_lite.problems.tfrecord_io import FEATURES, parse_example, scan_records
 from t2t_lite.utils import file_system as fs
 
 
@@ -32,9 +33,9 @@ def bucket_batch_sizes(boundaries: list[int], batch_size: int, max_length: int) 
 
 
 def example_length(example: dict) -> tf.Tensor:
-    return tf.cast(
-        tf.maximum(tf.shape(example["inputs"])[0], tf.shape(example["targets"])[0]), tf.int32
-    )
+    """The longest of an example's features, in ids."""
+    lengths = [tf.shape(ids)[0] for ids in example.values()]
+    return tf.cast(tf.reduce_max(tf.stack(lengths)), tf.int32)
 
 
 def _read_file(path: tf.Tensor, count: tf.Tensor) -> tf.data.Dataset:
@@ -69,8 +70,10 @@ def make_dataset(
     input_context: tf.distribute.InputContext | None = None,
     static_shapes: bool = False,
     skip_corrupt_records: bool = False,
+    features: Sequence[str] = FEATURES,
 ) -> tf.data.Dataset:
-    """Batches of `{"inputs": [b, n], "targets": [b, m]}` int64, padded with 0.
+    """Batches of `{"inputs": [b, n], "targets": [b, m]}` int64 (each of `features`),
+    padded with 0.
 
     Args:
       files: the TFRecord shards, or a glob of them.
@@ -91,6 +94,7 @@ def make_dataset(
       static_shapes: pad every batch to its bucket's longest length and drop partial
         batches, so XLA and TPUs compile one program per bucket rather than one per
         length; examples longer than `max_length` are then always dropped.
+      features: the id features of each example (the problem's).
     """
     what = files if isinstance(files, str) else f"the {len(files)} files given"
     files = sorted(fs.glob(files)) if isinstance(files, str) else list(files)
@@ -117,8 +121,11 @@ def make_dataset(
         )
     else:
         dataset = dataset.flat_map(_read_file)
+    features = tuple(features)
     dataset = dataset.map(
-        parse_example, num_parallel_calls=tf.data.AUTOTUNE, deterministic=not training
+        lambda record: parse_example(record, features),
+        num_parallel_calls=tf.data.AUTOTUNE,
+        deterministic=not training,
     )
     if reverse:
         dataset = dataset.map(lambda ex: {"inputs": ex["targets"], "targets": ex["inputs"]})

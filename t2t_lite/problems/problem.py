@@ -24,6 +24,9 @@ class Problem(abc.ABC):
 
     Subclasses set `num_shards` (split -> shard count) and implement `generate_ids` and
     `vocabulary`; problems with a trained vocabulary also implement `prepare_vocabulary`.
+    `features` names the id features each example holds: `("inputs", "targets")` by
+    default, `("targets",)` for a language model (T2T's `has_inputs=False`). A model's
+    feature spec is checked against them (`feature_kinds`).
 
     Args:
       was_reversed: swap inputs and targets when reading (the `_rev` problems); the
@@ -33,6 +36,7 @@ class Problem(abc.ABC):
     name: str = "problem"  # set by `register_problem`
     reversible = False
     num_shards: dict[str, int] = {TRAIN: 10, DEV: 1}
+    features: tuple[str, ...] = tfrecord_io.FEATURES
 
     def __init__(self, was_reversed: bool = False):
         self.was_reversed = was_reversed
@@ -40,6 +44,15 @@ class Problem(abc.ABC):
             # The name a run records in hparams.json, so that the decoder and exporter
             # rebuild the reversed problem (as T2T names it).
             self.name = type(self).name + REVERSE_SUFFIX
+
+    @property
+    def has_inputs(self) -> bool:
+        return "inputs" in self.features
+
+    @property
+    def feature_kinds(self) -> dict[str, str]:
+        """Feature name -> kind (`t2t_lite.models.FEATURE_KINDS`): id sequences here."""
+        return {name: "ids" for name in self.features}
 
     @property
     def dataset_name(self) -> str:
@@ -57,13 +70,14 @@ class Problem(abc.ABC):
 
     @abc.abstractmethod
     def vocabulary(self, data_dir: str) -> dict[str, Vocabulary]:
-        """`{"inputs": Vocabulary, "targets": Vocabulary}`."""
+        """One vocabulary per feature: `{"inputs": Vocabulary, "targets": Vocabulary}`."""
 
     @abc.abstractmethod
     def generate_ids(
         self, split: str, data_dir: str, tmp_dir: str, seed: int
-    ) -> Iterator[tuple[list[int], list[int]]]:
-        """Yields `(input_ids, target_ids)` of one split, without EOS."""
+    ) -> Iterator[tuple[list[int], ...]]:
+        """Yields one split's examples, each a tuple of id lists in `features` order
+        (`(input_ids, target_ids)`; `(target_ids,)` for a language model), without EOS."""
 
     def shard_paths(self, data_dir: str, split: str) -> list[str]:
         """The files datagen writes for `split`."""
@@ -141,10 +155,13 @@ class Problem(abc.ABC):
         for split in self.num_shards:
             ids = self.generate_ids(split, data_dir, tmp_dir, seed)
             examples = (
-                tfrecord_io.serialize_example(inputs + [EOS_ID], targets + [EOS_ID])
-                for inputs, targets in _progress(
-                    _first(ids, max_cases), f"{self.dataset_name} {split}"
+                tfrecord_io.serialize_example(
+                    {
+                        name: list(feature) + [EOS_ID]
+                        for name, feature in zip(self.features, example, strict=True)
+                    }
                 )
+                for example in _progress(_first(ids, max_cases), f"{self.dataset_name} {split}")
             )
             paths, count = tfrecord_io.write_shards(
                 examples, self.shard_paths(data_dir, split), f"{seed}-{split}"
@@ -200,6 +217,7 @@ class Problem(abc.ABC):
             input_context=input_context,
             static_shapes=static_shapes,
             skip_corrupt_records=skip_corrupt_records,
+            features=self.features,
         )
 
     def corruption_error(self, data_dir: str, split: str) -> DataError:
@@ -207,19 +225,15 @@ class Problem(abc.ABC):
         which of its files are corrupt, and where."""
         return tfrecord_io.corruption_error(self.data_files(data_dir, split))
 
-    def read_examples(
-        self, data_dir: str, split: str = DEV
-    ) -> Iterator[tuple[list[int], list[int]]]:
-        """`(inputs, targets)` ids of one split in file order, as the model sees them
-        (swapped for `_rev`), each ending in EOS."""
+    def read_examples(self, data_dir: str, split: str = DEV) -> Iterator[tuple[list[int], ...]]:
+        """Examples of one split in file order, as the model sees them: tuples of ids in
+        `features` order (`(inputs, targets)`, swapped for `_rev`), each ending in EOS."""
         for path in self.require_split(data_dir, split, f"decoding the {split} split"):
             try:
                 for record in tf.data.TFRecordDataset(path):
-                    example = tfrecord_io.parse_example(record)
-                    inputs, targets = (
-                        example[name].numpy().tolist() for name in ("inputs", "targets")
-                    )
-                    yield (targets, inputs) if self.was_reversed else (inputs, targets)
+                    example = tfrecord_io.parse_example(record, self.features)
+                    ids = tuple(example[name].numpy().tolist() for name in self.features)
+                    yield ids[::-1] if self.was_reversed else ids
             except tf.errors.DataLossError:
                 raise tfrecord_io.corruption_error([path]) from None
 

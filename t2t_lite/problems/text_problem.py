@@ -1,5 +1,6 @@
-"""Base of the translation problems: text pairs per split and a joint vocabulary of a
-registered type (sentencepiece by default) built at generation time."""
+"""Base of the text problems: text examples per split (translation pairs, or a language
+model's lines) and one vocabulary of a registered type (sentencepiece by default), built
+at generation time from the train split and shared by every feature."""
 
 import abc
 import os
@@ -16,11 +17,10 @@ from t2t_lite.utils import file_system as fs
 _ENCODE_BATCH = 2048
 
 
-class Text2TextProblem(Problem):
-    """Subclasses implement `text_pairs(split, tmp_dir)`; `vocab_type` names the registered
-    vocabulary type (`t2t_lite.problems.vocabulary.register_vocabulary`)."""
+class TextProblem(Problem):
+    """Subclasses implement `text_examples(split, tmp_dir)`; `vocab_type` names the
+    registered vocabulary type (`t2t_lite.problems.vocabulary.register_vocabulary`)."""
 
-    reversible = True
     vocab_type = "sentencepiece"
     approx_vocab_size = 8000
     num_shards = {TRAIN: 10, DEV: 1, TEST: 1}
@@ -30,15 +30,15 @@ class Text2TextProblem(Problem):
         self._text_pairs_cache: dict[tuple[str, str], list[tuple[str, str]]] = {}
 
     @abc.abstractmethod
-    def text_pairs(self, split: str, tmp_dir: str) -> list[tuple[str, str]]:
-        """`(source, target)` sentences of `split`."""
+    def text_examples(self, split: str, tmp_dir: str) -> list[tuple[str, ...]]:
+        """One split's texts, a tuple per example in `features` order."""
 
-    def _cached_text_pairs(self, split: str, tmp_dir: str) -> list[tuple[str, str]]:
+    def _cached_text_examples(self, split: str, tmp_dir: str) -> list[tuple[str, ...]]:
         # The train split is needed twice, for the vocabulary and for the ids; reading it
         # once matters for big corpora (WMT's 4.5M pairs come through TFDS).
         key = (split, tmp_dir)
         if key not in self._text_pairs_cache:
-            self._text_pairs_cache[key] = self.text_pairs(split, tmp_dir)
+            self._text_pairs_cache[key] = self.text_examples(split, tmp_dir)
         return self._text_pairs_cache[key]
 
     @property
@@ -76,14 +76,14 @@ class Text2TextProblem(Problem):
         if fs.exists(path) and not overwrite:
             logging.info("using the existing vocabulary %s", path)
             return []
-        pairs = self._cached_text_pairs(TRAIN, tmp_dir)
+        examples = self._cached_text_examples(TRAIN, tmp_dir)
         logging.info(
-            "building a %d-id %s vocabulary from %d sentence pairs",
+            "building a %d-id %s vocabulary from %d train examples",
             self.approx_vocab_size,
             self.vocab_type,
-            len(pairs),
+            len(examples),
         )
-        sentences = (sentence for pair in pairs for sentence in pair)
+        sentences = (sentence for example in examples for sentence in example)
         model = self.vocabulary_class.train(sentences, self.approx_vocab_size, seed)
         staged = fs.temporary_path(path)
         with fs.GFile(staged, "wb") as f:
@@ -97,7 +97,7 @@ class Text2TextProblem(Problem):
                 f"no vocabulary {path}; run t2t-datagen --problem={self.dataset_name} first"
             )
         vocab = self.vocabulary_class_of(path).load(path)
-        return {"inputs": vocab, "targets": vocab}
+        return {name: vocab for name in self.features}
 
     def generate_ids(self, split: str, data_dir: str, tmp_dir: str, seed: int) -> Iterator:
         # A vocabulary trained by this run is still under its temporary name.
@@ -105,11 +105,39 @@ class Text2TextProblem(Problem):
         vocab = (
             self.vocabulary_class.load(staged)
             if fs.exists(staged)
-            else self.vocabulary(data_dir)["inputs"]
+            else self.vocabulary(data_dir)["targets"]
         )
-        pairs = self._cached_text_pairs(split, tmp_dir)
-        for start in range(0, len(pairs), _ENCODE_BATCH):
-            chunk = pairs[start : start + _ENCODE_BATCH]
-            sources = vocab.encode_batch([source for source, _ in chunk])
-            targets = vocab.encode_batch([target for _, target in chunk])
-            yield from zip(sources, targets, strict=True)
+        examples = self._cached_text_examples(split, tmp_dir)
+        for start in range(0, len(examples), _ENCODE_BATCH):
+            chunk = examples[start : start + _ENCODE_BATCH]
+            columns = [vocab.encode_batch(list(texts)) for texts in zip(*chunk, strict=True)]
+            yield from zip(*columns, strict=True)
+
+
+class Text2TextProblem(TextProblem):
+    """Translation: subclasses implement `text_pairs(split, tmp_dir)`."""
+
+    reversible = True
+
+    @abc.abstractmethod
+    def text_pairs(self, split: str, tmp_dir: str) -> list[tuple[str, str]]:
+        """`(source, target)` sentences of `split`."""
+
+    def text_examples(self, split: str, tmp_dir: str) -> list[tuple[str, ...]]:
+        return self.text_pairs(split, tmp_dir)
+
+
+class LanguageModelProblem(TextProblem):
+    """A language model's text (T2T's `has_inputs=False`): subclasses implement
+    `text_lines(split, tmp_dir)`, one example per non-empty line; examples have
+    `targets` alone."""
+
+    features = ("targets",)
+    num_shards = {TRAIN: 10, DEV: 1}
+
+    @abc.abstractmethod
+    def text_lines(self, split: str, tmp_dir: str) -> list[str]:
+        """The non-empty lines of `split`."""
+
+    def text_examples(self, split: str, tmp_dir: str) -> list[tuple[str, ...]]:
+        return [(line,) for line in self.text_lines(split, tmp_dir)]

@@ -1,4 +1,5 @@
-"""Sharded TFRecord files of `tf.train.Example`s with int64 `inputs` and `targets`.
+"""Sharded TFRecord files of `tf.train.Example`s with a problem's int64 id features
+(`inputs` and `targets` for text-to-text, `targets` alone for a language model).
 
 Shards are written under hidden temporary names and renamed only once every shard of a
 problem is complete, so a killed run never leaves a file that looks finished and the
@@ -8,13 +9,14 @@ input pipeline's file pattern never matches a partial shard.
 import os
 import random
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping, Sequence
 
 import tensorflow as tf
 
 from t2t_lite.errors import DataError, first_line
 from t2t_lite.utils import file_system as fs
 
+# The features of a text-to-text problem; a problem names its own (`Problem.features`).
 FEATURES = ("inputs", "targets")
 
 
@@ -71,10 +73,11 @@ def splits_on_disk(data_dir: str, dataset_name: str) -> list[str]:
     return sorted({name[len(prefix) :].split("-", 1)[0] for name in names if name.count("-") >= 2})
 
 
-def serialize_example(inputs: list[int], targets: list[int]) -> bytes:
+def serialize_example(features: Mapping[str, Sequence[int]]) -> bytes:
+    """A `tf.train.Example` of int64 id features, e.g. `{"inputs": [...], "targets": [...]}`."""
     feature = {
         name: tf.train.Feature(int64_list=tf.train.Int64List(value=ids))
-        for name, ids in zip(FEATURES, (inputs, targets), strict=True)
+        for name, ids in features.items()
     }
     # deterministic=True: protobuf may write map entries (the features) in any order, and
     # the same seed must give byte-identical files.
@@ -83,9 +86,11 @@ def serialize_example(inputs: list[int], targets: list[int]) -> bytes:
     )
 
 
-def parse_example(serialized: tf.Tensor) -> dict[str, tf.Tensor]:
-    """Serialized Example -> `{"inputs": [n] int64, "targets": [m] int64}`."""
-    spec = {name: tf.io.RaggedFeature(tf.int64) for name in FEATURES}
+def parse_example(
+    serialized: tf.Tensor, features: Sequence[str] = FEATURES
+) -> dict[str, tf.Tensor]:
+    """Serialized Example -> `{name: [n] int64}` for each of `features`."""
+    spec = {name: tf.io.RaggedFeature(tf.int64) for name in features}
     return tf.io.parse_single_example(serialized, spec)
 
 

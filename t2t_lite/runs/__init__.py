@@ -44,6 +44,7 @@ from t2t_lite.runs.output_dir import check_output_dir, hparams_differences, writ
 from t2t_lite.runs.run_checkpoints import RunCheckpoints
 from t2t_lite.runs.trained_model import (
     TrainedRun,
+    check_problem_fits_model,
     load_trained_model,
     model_from_hparams,
     open_trained_run,
@@ -60,6 +61,7 @@ __all__ = [
     "SavedRun",
     "TrainedRun",
     "average_latest_checkpoints",
+    "check_problem_fits_model",
     "check_output_dir",
     "checkpoint_candidates",
     "find_checkpoint",

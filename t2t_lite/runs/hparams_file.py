@@ -28,7 +28,14 @@ _LEGACY_DEFAULT_SET = "transformer_base"
 
 
 # What `with_problem_hparams` adds to a set's hparams.
-_RUN_ENTRIES = ("model", "problem", "input_vocab_size", "target_vocab_size", "hparams_set")
+_RUN_ENTRIES = (
+    "model",
+    "problem",
+    "has_inputs",
+    "input_vocab_size",
+    "target_vocab_size",
+    "hparams_set",
+)
 
 
 def with_problem_hparams(
@@ -37,13 +44,18 @@ def with_problem_hparams(
     input_vocab_size: int,
     target_vocab_size: int,
     hparams_set: str | None = None,
+    model: str = "transformer",
+    has_inputs: bool = True,
 ) -> HParams:
-    """A copy of `hparams` that also records the problem, the vocabulary sizes and (for
-    a run's `hparams.json`) the name of the set it started from, so that the file alone
-    rebuilds the model (as T2T's problem hparams do)."""
+    """A copy of `hparams` that also records the model (`--model`), the problem, whether
+    it has inputs, the vocabulary sizes (0 for inputs it lacks) and (for a run's
+    `hparams.json`) the name of the set it started from, so that the file alone rebuilds
+    the model (as T2T's problem hparams do). Runs recorded before `model` and
+    `has_inputs` existed read back as `transformer` with inputs."""
     hparams = hparams.copy()
-    hparams.add("model", "transformer")
+    hparams.add("model", model)
     hparams.add("problem", problem_name)
+    hparams.add("has_inputs", bool(has_inputs))
     hparams.add("input_vocab_size", int(input_vocab_size))
     hparams.add("target_vocab_size", int(target_vocab_size))
     if hparams_set is not None:
@@ -158,6 +170,7 @@ class SavedRun:
     hparams_set: str
     hparams: HParams
     set_aliases: tuple[str, ...] = ()
+    model: str = "transformer"
 
 
 def saved_run(run_dir: str) -> SavedRun | None:
@@ -173,4 +186,4 @@ def saved_run(run_dir: str) -> SavedRun | None:
     if fs.exists(import_path):
         t2t_set = json.loads(fs.read_text(import_path)).get("t2t_hparams_set")
         aliases = (t2t_set,) if t2t_set else ()
-    return SavedRun(hparams.problem, hparams.hparams_set, HParams(**values), aliases)
+    return SavedRun(hparams.problem, hparams.hparams_set, HParams(**values), aliases, hparams.model)

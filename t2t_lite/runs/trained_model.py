@@ -1,4 +1,4 @@
-"""The model of a training run: the Transformer built from the run's hparams, with its
+"""The model of a training run: the registered model its hparams name, built, with its
 weights from a checkpoint, and the run opened for inference (what the trainer, the
 decoder, the exporter and checkpoint averaging share)."""
 
@@ -6,27 +6,29 @@ import dataclasses
 
 from t2t_lite.errors import DataError
 from t2t_lite.hparams import HParams
-from t2t_lite.models.transformer import Transformer
+from t2t_lite.models import T2TModel, check_model_fits, model_from_run_hparams, run_model_name
 from t2t_lite.problems import Problem, Vocabulary, get_problem
 from t2t_lite.runs.checkpoints import find_checkpoint, load_weights
 from t2t_lite.runs.hparams_file import load_run_hparams
 
 
-def model_from_hparams(hparams: HParams, mixed_precision: str = "none") -> Transformer:
-    """The built Transformer of a run's hparams (from `with_problem_hparams`)."""
+def model_from_hparams(hparams: HParams, mixed_precision: str = "none") -> T2TModel:
+    """The built model of a run's hparams (from `with_problem_hparams`): the class its
+    `model` entry registers. Its Keras name is the registered name (checkpoint keys
+    start with it)."""
     policy = "float32" if mixed_precision == "none" else mixed_precision
-    model = Transformer.from_hparams(
-        hparams,
-        hparams.input_vocab_size,
-        hparams.target_vocab_size,
-        dtype=policy,
-        name="transformer",
-    )
+    model = model_from_run_hparams(hparams, dtype=policy, name=run_model_name(hparams))
     model.build()
     return model
 
 
-def load_trained_model(hparams: HParams, checkpoint_path: str) -> Transformer:
+def check_problem_fits_model(problem: Problem, hparams: HParams) -> None:
+    """An `HParamsError` unless `problem`'s features meet the feature spec of the run's
+    model (`models.check_model_fits`)."""
+    check_model_fits(run_model_name(hparams), hparams, problem.name, problem.feature_kinds)
+
+
+def load_trained_model(hparams: HParams, checkpoint_path: str) -> T2TModel:
     """The float32 model of `hparams` with its weights from `checkpoint_path`."""
     model = model_from_hparams(hparams)
     load_weights(model, checkpoint_path)
@@ -39,9 +41,9 @@ class TrainedRun:
 
     hparams: HParams
     problem: Problem
-    vocabulary: dict[str, Vocabulary]  # "inputs" / "targets", as the model sees them
+    vocabulary: dict[str, Vocabulary]  # by feature ("inputs", "targets"), as the model sees them
     checkpoint: str
-    model: Transformer
+    model: T2TModel
 
 
 def open_trained_run(
@@ -55,8 +57,9 @@ def open_trained_run(
     """
     hparams = load_run_hparams(output_dir, hparams_overrides)
     problem = get_problem(hparams.problem, data_dir=data_dir)
+    check_problem_fits_model(problem, hparams)
     vocabulary = problem.feature_vocabulary(data_dir)
-    for feature in ("inputs", "targets"):
+    for feature in problem.features:
         size, trained = (
             vocabulary[feature].vocab_size,
             getattr(hparams, f"{feature[:-1]}_vocab_size"),

@@ -1,10 +1,12 @@
 """Evaluation metrics as sums over batches, finished into T2T's averages at the end (so
 batches of any size and padding weigh by their tokens and sequences)."""
 
+import math
+
 import tensorflow as tf
 
 from t2t_lite.ids import PAD_ID
-from t2t_lite.models.loss import padded_cross_entropy_sums
+from t2t_lite.models.loss import weighted_cross_entropy_sums
 
 METRIC_SUM_NAMES = (
     "loss_sum",
@@ -17,18 +19,25 @@ METRIC_SUM_NAMES = (
 
 
 def metric_sums(
-    targets: tf.Tensor, logits: tf.Tensor, label_smoothing: float, pad_id: int = PAD_ID
+    targets: tf.Tensor,
+    logits: tf.Tensor,
+    label_smoothing: float,
+    pad_id: int = PAD_ID,
+    weights: tf.Tensor | None = None,
 ) -> dict:
-    """Sums for one batch of `targets [batch, length]` and `logits [batch, length, vocab]`.
+    """Sums for one batch of `targets [batch, length]` and `logits [batch, length, vocab]`,
+    over the positions `weights` count (default: the non-pad ones).
 
-    A sequence counts as correct when the argmax is right at every non-pad position
-    (teacher-forced, as T2T's `accuracy_per_sequence`). Rows that are all padding do not
+    A sequence counts as correct when the argmax is right at every counted position
+    (teacher-forced, as T2T's `accuracy_per_sequence`). Rows with nothing counted do not
     count as sequences.
     """
     targets = tf.cast(targets, tf.int32)
-    weights = tf.cast(tf.not_equal(targets, pad_id), tf.float32)
-    loss_sum, tokens = padded_cross_entropy_sums(targets, logits, label_smoothing, pad_id)
-    nll_sum, _ = padded_cross_entropy_sums(targets, logits, 0.0, pad_id)
+    if weights is None:
+        weights = tf.not_equal(targets, pad_id)
+    weights = tf.cast(weights, tf.float32)
+    loss_sum, tokens = weighted_cross_entropy_sums(targets, logits, weights, label_smoothing)
+    nll_sum, _ = weighted_cross_entropy_sums(targets, logits, weights, 0.0)
     correct = tf.cast(
         tf.equal(tf.argmax(logits, axis=-1, output_type=tf.int32), targets), tf.float32
     )
@@ -47,13 +56,16 @@ def metric_sums(
 
 
 def finish_metrics(sums: dict) -> dict[str, float]:
-    """`loss` (label-smoothed, as trained), `neg_log_perplexity`, `accuracy` (per token)
+    """`loss` (label-smoothed, as trained), `neg_log_perplexity` (T2T's: minus the mean
+    token cross-entropy, EOS included), `perplexity` (its exp), `accuracy` (per token)
     and `accuracy_per_sequence`, from sums accumulated over the eval set."""
     tokens = max(float(sums["tokens"]), 1.0)
     sequences = max(float(sums["sequences"]), 1.0)
+    neg_log_perplexity = -float(sums["nll_sum"]) / tokens
     return {
         "loss": float(sums["loss_sum"]) / tokens,
-        "neg_log_perplexity": -float(sums["nll_sum"]) / tokens,
+        "neg_log_perplexity": neg_log_perplexity,
+        "perplexity": math.exp(min(-neg_log_perplexity, 700.0)),
         "accuracy": float(sums["correct_tokens"]) / tokens,
         "accuracy_per_sequence": float(sums["correct_sequences"]) / sequences,
     }

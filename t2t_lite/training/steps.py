@@ -4,8 +4,7 @@
 import keras
 import tensorflow as tf
 
-from t2t_lite.ids import PAD_ID
-from t2t_lite.models.loss import padded_cross_entropy_sums
+from t2t_lite.models.loss import weighted_cross_entropy_sums
 from t2t_lite.training.metrics import metric_sums
 
 
@@ -22,13 +21,14 @@ class TrainStep:
     """One update from the next batch of each replica.
 
     The loss is the label-smoothed cross-entropy summed over every replica's target
-    tokens and divided by their global count, so N replicas with batches b1..bN take
+    tokens (the positions the model's `loss_labels` weigh) and divided by their global
+    count, so N replicas with batches b1..bN take
     the same step as one device with all of them. Gradients are all-reduced here, before
     the optimizer (see `ReplicaSummedAdam`), so clipping and loss scaling see the global
     gradient.
 
     Args:
-      model: a `Transformer` built under `strategy.scope()`.
+      model: a `T2TModel` built under `strategy.scope()`.
       optimizer: from `make_optimizer`, built under the same scope.
       strategy: the distribution strategy.
       label_smoothing: T2T's `label_smoothing`.
@@ -78,18 +78,17 @@ class TrainStep:
 
     def _loss_and_gradients(self, batch, global_tokens):
         variables = self.model.trainable_variables
+        labels, weights = self.model.loss_labels(batch)
         with tf.GradientTape() as tape:
             logits = self.model(batch, training=True)
-            loss_sum, _ = padded_cross_entropy_sums(
-                batch["targets"], logits, self.label_smoothing, PAD_ID
-            )
+            loss_sum, _ = weighted_cross_entropy_sums(labels, logits, weights, self.label_smoothing)
             loss = loss_sum / tf.maximum(global_tokens, 1.0)
             scaled_loss = self.optimizer.scale_loss(loss)
         return loss_sum, tape.gradient(scaled_loss, variables)
 
     def replica_step(self, batch, stop_request):
         context = tf.distribute.get_replica_context()
-        local_tokens = tf.reduce_sum(tf.cast(tf.not_equal(batch["targets"], PAD_ID), tf.float32))
+        local_tokens = tf.reduce_sum(self.model.loss_labels(batch)[1])
         # One collective for the token count and the workers' stop requests.
         totals = context.all_reduce(
             tf.distribute.ReduceOp.SUM, tf.stack([local_tokens, stop_request])
@@ -134,7 +133,7 @@ class EvalStep:
     """Metric sums of one eval batch, computed where the model's variables live, without
     replica communication (so every worker can run it alone).
 
-    Call: `step(batch)` with `{"inputs", "targets"}` -> dict of `METRIC_SUM_NAMES` sums.
+    Call: `step(batch)` with the model's features -> dict of `METRIC_SUM_NAMES` sums.
     """
 
     def __init__(self, model: keras.Model, label_smoothing: float):
@@ -144,4 +143,5 @@ class EvalStep:
     @tf.function(reduce_retracing=True)
     def __call__(self, batch):
         logits = self.model(batch, training=False)
-        return metric_sums(batch["targets"], logits, self.label_smoothing, PAD_ID)
+        labels, weights = self.model.loss_labels(batch)
+        return metric_sums(labels, logits, self.label_smoothing, weights=weights)

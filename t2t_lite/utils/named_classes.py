@@ -1,14 +1,16 @@
-"""Classes registered under a name by a decorator: decoding strategies and vocabulary
-types share this rule (the subclass is checked, a name registers once, the class learns
-its name)."""
+"""Classes registered under a name by a decorator: models, decoding strategies and
+vocabulary types share this rule (the subclass is checked, a name registers once, the
+class learns its name)."""
 
 from collections.abc import Callable
 
 
 def name_registrar(
-    table: dict[str, type], kind: str, base: type
+    table: dict[str, type], kind: str, base: type, attribute: str = "name"
 ) -> Callable[[str], Callable[[type], type]]:
-    """A `register(name)` class decorator that adds subclasses of `base` to `table`."""
+    """A `register(name)` class decorator that adds subclasses of `base` to `table` and
+    sets the class's `attribute` to its name (Keras models keep `name` for instances,
+    so models use another attribute)."""
 
     def register(name: str) -> Callable[[type], type]:
         def decorate(cls: type) -> type:
@@ -16,7 +18,7 @@ def name_registrar(
                 raise TypeError(f"a {kind} must subclass {base.__name__}, got {cls!r}")
             if name in table:
                 raise ValueError(f"{kind} {name!r} is already registered")
-            cls.name = name
+            setattr(cls, attribute, name)
             table[name] = cls
             return cls
 
