@@ -1,6 +1,9 @@
-"""Decoding speed: cached vs uncached greedy search and beam 4, for transformer_small.
+"""Decoding speed: cached vs uncached greedy search and beam 4, for transformer_small;
+and the decoder-only model of the same size continuing prompts (one-pass prefill, then
+greedy search or sampling).
 
     python bench/decode_speed.py --out=docs/bench_decode_speed.json
+    python bench/decode_speed.py --sections=language_model   # that table alone, merged in
 
 Random weights and inputs (24 ids, vocabulary 8,000, like Multi30k's subwords); EOS is
 suppressed so that every sequence runs to the output length being measured. Each figure
@@ -27,6 +30,21 @@ flags.DEFINE_list("output_lengths", ["32", "64", "128"], "Output lengths.")
 flags.DEFINE_integer("repeats", 3, "Timed repeats per figure.")
 flags.DEFINE_integer("step_iterations", 200, "Calls per timing of one cached step.")
 flags.DEFINE_string("out", "docs/bench_decode_speed.json", "Where the results are written.")
+flags.DEFINE_list(
+    "sections",
+    ["translation", "language_model"],
+    "What to time; a section left out keeps its figures from --out.",
+)
+flags.DEFINE_integer("prompt_length", 24, "Prompt ids of the language-model figures.")
+
+LM_METHODS = (
+    ("prefill only", ""),
+    ("prefill + greedy", "sampling_method=argmax"),
+    ("prefill + greedy XLA", "sampling_method=argmax"),
+    ("prefill + sampling", "sampling_method=random,sampling_temp=0.8,sampling_keep_top_k=40"),
+    ("prefill + sampling XLA", "sampling_method=random,sampling_temp=0.8,sampling_keep_top_k=40"),
+    ("prefill + nucleus XLA", "sampling_method=random,sampling_temp=0.8,sampling_keep_top_p=0.9"),
+)
 FLAGS = flags.FLAGS
 
 METHODS = (
@@ -49,6 +67,98 @@ def main(argv):
     import numpy as np
     import tensorflow as tf
 
+    previous = {}
+    if os.path.exists(FLAGS.out):
+        with open(FLAGS.out) as f:
+            previous = json.load(f)
+    result = dict(
+        hparams_set=FLAGS.hparams_set,
+        vocab_size=FLAGS.vocab_size,
+        input_length=FLAGS.input_length,
+        machine=dict(
+            platform=platform.platform(), processor=platform.processor(), cpus=os.cpu_count()
+        ),
+        tensorflow=tf.__version__,
+    )
+    if "translation" in FLAGS.sections:
+        result.update(translation_figures(np, tf))
+    else:
+        result.update({k: previous[k] for k in ("searches", "cached_step") if k in previous})
+    if "language_model" in FLAGS.sections:
+        result["language_model"] = language_model_figures(np, tf)
+    elif "language_model" in previous:
+        result["language_model"] = previous["language_model"]
+    with open(FLAGS.out, "w") as f:
+        json.dump(result, f, indent=2)
+    with open(os.path.splitext(FLAGS.out)[0] + ".md", "w") as f:
+        f.write(markdown(result))
+    print(f"wrote {FLAGS.out}")
+
+
+def timed(fn, *args) -> tuple[float, list[float]]:
+    """Median and spread of `FLAGS.repeats` calls after one warm-up call."""
+    import tensorflow as tf
+
+    tf.nest.flatten(fn(*args))[0].numpy()
+    times = []
+    for _ in range(FLAGS.repeats):
+        start = time.perf_counter()
+        tf.nest.flatten(fn(*args))[0].numpy()
+        times.append(time.perf_counter() - start)
+    return statistics.median(times), [min(times), max(times)]
+
+
+def language_model_figures(np, tf) -> dict:
+    """The decoder-only model of --hparams_set's size: prompts of --prompt_length ids
+    prefilled in one pass, then --output_lengths new ids by greedy search or sampling
+    (EOS's softmax row is zeroed so that random weights rarely end a row early)."""
+    from t2t_lite import decoding, models, runs
+    from t2t_lite.hparams import get_hparams
+
+    hparams = runs.with_problem_hparams(
+        get_hparams(FLAGS.hparams_set), "bench", 0, FLAGS.vocab_size, has_inputs=False
+    )
+    model = runs.model_from_hparams(hparams)
+    table = model.softmax.embeddings
+    table.assign(tf.tensor_scatter_nd_update(table, [[models.EOS_ID]], [tf.zeros(table.shape[1])]))
+    rng = np.random.default_rng(1)
+    rows = []
+    for batch_size in map(int, FLAGS.batch_sizes):
+        prompts = rng.integers(2, FLAGS.vocab_size, size=(batch_size, FLAGS.prompt_length))
+        prompts = tf.constant(prompts, tf.int32)
+        for length in map(int, FLAGS.output_lengths):
+            for method, settings in LM_METHODS:
+                if method == "prefill only":
+                    if length != int(FLAGS.output_lengths[0]):
+                        continue
+                    fn = tf.function(lambda p, n=length: model.begin_decode(p, n)[1][0]["key"])
+                else:
+                    hp = decoding.decode_hparams(
+                        f"beam_size=1,extra_length={length},sampling_seed=1,{settings}"
+                    )
+                    strategy = decoding.strategy_from_decode_hparams(hp)
+                    fn = decoding.IdDecoder(model, strategy, jit_compile="XLA" in method)._decode
+                seconds, spread = timed(fn, prompts)
+                new = 0 if method == "prefill only" else length
+                row = dict(
+                    method=method,
+                    batch_size=batch_size,
+                    prompt_length=FLAGS.prompt_length,
+                    output_length=new,
+                    seconds=seconds,
+                    spread=spread,
+                    new_tokens_per_s=batch_size * new / seconds,
+                )
+                rows.append(row)
+                print(
+                    f"LM {method:24s} batch {batch_size:3d} new {new:4d}: {seconds:8.3f} s "
+                    f"{row['new_tokens_per_s']:9.1f} new tok/s",
+                    flush=True,
+                )
+    return dict(prompt_length=FLAGS.prompt_length, rows=rows)
+
+
+def translation_figures(np, tf) -> dict:
     from t2t_lite import decoding, models, runs
     from t2t_lite.hparams import get_hparams
 
@@ -133,23 +243,7 @@ def main(argv):
                     flush=True,
                 )
 
-    step_rows = cached_step_times(model, tf, np, rng)
-    result = dict(
-        hparams_set=FLAGS.hparams_set,
-        vocab_size=FLAGS.vocab_size,
-        input_length=FLAGS.input_length,
-        machine=dict(
-            platform=platform.platform(), processor=platform.processor(), cpus=os.cpu_count()
-        ),
-        tensorflow=tf.__version__,
-        searches=rows,
-        cached_step=step_rows,
-    )
-    with open(FLAGS.out, "w") as f:
-        json.dump(result, f, indent=2)
-    with open(os.path.splitext(FLAGS.out)[0] + ".md", "w") as f:
-        f.write(markdown(result))
-    print(f"wrote {FLAGS.out}")
+    return dict(searches=rows, cached_step=cached_step_times(model, tf, np, rng))
 
 
 def traced_step(model, memory, tf):
@@ -214,6 +308,23 @@ def markdown(result) -> str:
         lines.append(
             f"| cache of 128 | {r['batch_size']} | {r['position']} | {r['milliseconds']:.2f} |"
         )
+    if "language_model" in result:
+        lm = result["language_model"]
+        lines += [
+            "",
+            f"The decoder-only model of the same size (random weights), prompts of "
+            f"{lm['prompt_length']} ids prefilled in one pass; sampling at temperature 0.8 with "
+            "top-k 40 (nucleus: top-p 0.9); median of the timed runs, [min, max]:",
+            "",
+            "| language model | batch | new ids | seconds [min, max] | new tokens/s |",
+            "|---|---:|---:|---:|---:|",
+        ]
+        for r in lm["rows"]:
+            lines.append(
+                f"| {r['method']} | {r['batch_size']} | {r['output_length']} | "
+                f"{r['seconds']:.3f} [{r['spread'][0]:.3f}, {r['spread'][1]:.3f}] | "
+                f"{r['new_tokens_per_s']:.0f} |"
+            )
     return "\n".join(lines) + "\n"
 
 

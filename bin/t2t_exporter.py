@@ -9,7 +9,7 @@ translation, or a language model's continuation of a prompt.
 
 import os
 
-from absl import flags
+from absl import flags, logging
 
 from t2t_lite_bin import cli
 
@@ -63,7 +63,8 @@ def main(argv):
         run.model, run.vocabulary, max_length=run.hparams.max_length, strategy=strategy
     )
     path = export.export_versioned(module, module.signatures(), export_dir, FLAGS.version)
-    print(f"Exported {run.checkpoint} to {path} ({strategy})")
+    logging.info("exported with %s", strategy)
+    print(f"Exported {run.checkpoint} to {path}")
 
 
 def run():

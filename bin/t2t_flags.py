@@ -34,7 +34,7 @@ T2T_FLAGS = {
     "output_dir": "t2t_lite's --output_dir",
     "tmp_dir": "t2t_lite's --tmp_dir (t2t-trainer --generate_data)",
     "problem": "t2t_lite's --problem",
-    "model": "t2t_lite's --model (transformer)",
+    "model": "t2t_lite's --model (a registered model: transformer, or your own)",
     "hparams_set": "t2t_lite's --hparams_set (an imported run also answers to T2T's)",
     "hparams": "t2t_lite's --hparams",
     "decode_hparams": "t2t-decoder's --decode_hparams",

@@ -96,3 +96,12 @@ def text_export(text_run, tmp_path_factory):
         return str(export_dir / "1")
 
     return pathlib.Path(built_once(tmp_path_factory, "text_export", build))
+
+
+@pytest.fixture(scope="session")
+def lm_run(tmp_path_factory):
+    """`(data_dir, output_dir)` of a small language model on counting lines ("four five
+    six"), trained and evaluated by t2t-trainer; its stdout is `output_dir/../trainer.out`."""
+    from decode_runs import train_lm_run
+
+    return tuple(built_once(tmp_path_factory, "lm", train_lm_run))

@@ -111,3 +111,72 @@ def train_text_run(root) -> tuple[str, str]:
     )
     assert result.returncode == 0, result.stderr
     return str(data_dir), str(output_dir)
+
+
+NUMBER_WORDS = [
+    "zero",
+    "one",
+    "two",
+    "three",
+    "four",
+    "five",
+    "six",
+    "seven",
+    "eight",
+    "nine",
+    "ten",
+    "eleven",
+]
+LM_HPARAMS = (
+    "hidden_size=64,filter_size=128,num_heads=4,num_hidden_layers=2,batch_size=512,"
+    "layer_prepostprocess_dropout=0.0,attention_dropout=0.0,relu_dropout=0.0,"
+    "label_smoothing=0.0,learning_rate_schedule=constant*linear_warmup,"
+    "learning_rate_constant=0.003,learning_rate_warmup_steps=30,max_length=24"
+)
+LM_STEPS = 150
+
+
+def counting_lines(count: int, seed: int) -> list[str]:
+    """Lines of 3 to 6 consecutive number words ("four five six"): after one word the
+    next is certain, so a language model learns it in a few steps."""
+    rng = random.Random(seed)
+    lines = []
+    for _ in range(count):
+        start, length = rng.randint(0, 6), rng.randint(3, 6)
+        lines.append(" ".join(NUMBER_WORDS[start : start + length]))
+    return lines
+
+
+def train_lm_run(root) -> tuple[str, str]:
+    """`(data_dir, output_dir)` of a small language model (languagemodel_text_files) on
+    `counting_lines`, trained with train_and_evaluate by t2t-trainer --model=transformer."""
+    root.mkdir(parents=True, exist_ok=True)
+    data_dir, output_dir = root / "data", root / "run"
+    train, dev = root / "train.txt", root / "dev.txt"
+    train.write_text("\n".join(counting_lines(600, 1)) + "\n", encoding="utf-8")
+    dev.write_text("\n".join(counting_lines(40, 2)) + "\n", encoding="utf-8")
+    result = run_binary(
+        "t2t-datagen",
+        "--problem=languagemodel_text_files",
+        f"--train_text={train}",
+        f"--dev_text={dev}",
+        "--approx_vocab_size=300",
+        f"--data_dir={data_dir}",
+    )
+    assert result.returncode == 0, result.stderr
+    result = run_binary(
+        "t2t-trainer",
+        "--problem=languagemodel_text_files",
+        "--model=transformer",
+        "--hparams_set=transformer_tiny",
+        f"--hparams={LM_HPARAMS}",
+        f"--data_dir={data_dir}",
+        f"--output_dir={output_dir}",
+        f"--train_steps={LM_STEPS}",
+        f"--local_eval_frequency={LM_STEPS}",
+        "--eval_steps=0",
+        timeout=600,
+    )
+    assert result.returncode == 0, result.stderr
+    (root / "trainer.out").write_text(result.stdout, encoding="utf-8")
+    return str(data_dir), str(output_dir)

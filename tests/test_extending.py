@@ -12,7 +12,7 @@ DOC = pathlib.Path(__file__).resolve().parents[1] / "docs" / "extending.md"
 
 def test_extending_examples_run():
     blocks = re.findall(r"```python\n(.*?)```", DOC.read_text(), flags=re.S)
-    assert len(blocks) == 6, "one example per extension point"
+    assert len(blocks) == 7, "one example per extension point"
     program = "\n\n".join(
         f"exec(compile({block!r}, 'docs/extending.md example {i}', 'exec'), {{}})"
         for i, block in enumerate(blocks, 1)

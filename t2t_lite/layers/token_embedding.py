@@ -60,10 +60,8 @@ class TokenEmbedding(keras.layers.Layer):
         not_pad = ops.cast(ops.not_equal(inputs, self.pad_id), x.dtype)
         return x * not_pad[..., None]
 
-    def compute_output_shape(self, inputs_shape, reverse=False):
-        if reverse:
-            return tuple(inputs_shape[:-1]) + (self.vocab_size,)
-        return tuple(inputs_shape) + (self.hidden_size,)
+    # No `compute_output_shape`: Keras requires its arguments to be shapes, and `reverse`
+    # is not; the symbolic call (functional models) infers the shape from `call`.
 
     def get_config(self):
         config = super().get_config()

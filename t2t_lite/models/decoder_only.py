@@ -192,7 +192,7 @@ class DecoderOnlyTransformer(T2TModel):
         # then the prompt.
         source_index = slots - left_pad[:, None]
         fed = ops.concatenate([ops.zeros((batch_size, 1), "int32"), prompts], axis=1)
-        prefill_ids = ops.take_along_axis(fed, ops.clip(source_index, 0, None), axis=1)
+        prefill_ids = ops.take_along_axis(fed, ops.maximum(source_index, 0), axis=1)
         prefill_ids = ops.where(source_index >= 0, prefill_ids, PAD_ID)
         last_ids = ops.take_along_axis(fed, lengths[:, None], axis=1)  # [batch, 1]
 
