@@ -131,7 +131,7 @@ def language_model_figures(np, tf) -> dict:
                 if method == "prefill only":
                     if length != int(FLAGS.output_lengths[0]):
                         continue
-                    fn = tf.function(lambda p, n=length: model.begin_decode(p, n)[1][0]["key"])
+                    fn = tf.function(lambda p, n=length: model.begin_decode(p, n)[1][-1]["value"])
                 else:
                     hp = decoding.decode_hparams(
                         f"beam_size=1,extra_length={length},sampling_seed=1,{settings}"

@@ -23,7 +23,9 @@ flags.DEFINE_integer(
     "max_cases", 0, "Keep only the first N cases of each split (0: all).", lower_bound=0
 )
 flags.DEFINE_string(
-    "t2t_usr_dir", None, "Directory of a Python module that registers more problems."
+    "t2t_usr_dir",
+    None,
+    "Directory of a Python module that registers problems, models or hparams sets.",
 )
 flags.DEFINE_bool("overwrite", False, "Regenerate problems whose files are already complete.")
 flags.DEFINE_bool("registry_help", False, "List the problems and hparams sets, then exit.")

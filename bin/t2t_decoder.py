@@ -59,7 +59,9 @@ flags.DEFINE_bool(
 )
 flags.DEFINE_bool("xla", False, "Compile the search with XLA (once per batch shape).")
 flags.DEFINE_string(
-    "t2t_usr_dir", None, "Directory of a Python module that registers more problems."
+    "t2t_usr_dir",
+    None,
+    "Directory of a Python module that registers problems, models or hparams sets.",
 )
 T2T_ONLY_FLAGS = t2t_flags.define_t2t_flags()
 FLAGS = flags.FLAGS
@@ -96,6 +98,16 @@ def main(argv):
     # A run that holds its vocabulary (t2t-import writes one) needs no --data_dir.
     data_dir = os.path.expanduser(FLAGS.data_dir or FLAGS.output_dir)
     checkpoint_path = os.path.expanduser(FLAGS.checkpoint_path) if FLAGS.checkpoint_path else None
+    saved = runs.load_run_hparams(output_dir, FLAGS.hparams)
+    reads_prompts = "inputs" not in models.get_model_class(
+        models.run_model_name(saved)
+    ).feature_spec(saved)
+    if reads_prompts and not (FLAGS.decode_from_file or FLAGS.decode_interactive):
+        raise app.UsageError(
+            f"{output_dir} holds a language model (problem {saved.problem} has no inputs): "
+            "it continues prompts; pass --decode_from_file (one prompt per line, an empty "
+            "line for none) or --decode_interactive"
+        )
     run = runs.open_trained_run(output_dir, data_dir, FLAGS.hparams, checkpoint_path)
     hparams, problem, vocab = run.hparams, run.problem, run.vocabulary
     model_name = models.run_model_name(hparams)
@@ -109,12 +121,6 @@ def main(argv):
         )
     decode_input = run.model.decode_input
     prompts = decode_input.blank_is_unconditional
-    if prompts and not (FLAGS.decode_from_file or FLAGS.decode_interactive):
-        raise app.UsageError(
-            f"{output_dir} holds a language model ({problem.name} has no inputs): it continues "
-            "prompts; pass --decode_from_file (one prompt per line, an empty line for none) or "
-            "--decode_interactive"
-        )
     decode_hp = cli.decode_hparams_flag(FLAGS.decode_hparams, hparams)
     strategy = decoding.strategy_from_decode_hparams(decode_hp)
     logging.info("decoding with %s (%s)", run.checkpoint, strategy)

@@ -37,7 +37,9 @@ flags.DEFINE_integer(
     "version", None, "Version number (default: one past the highest present).", lower_bound=0
 )
 flags.DEFINE_string(
-    "t2t_usr_dir", None, "Directory of a Python module that registers more problems."
+    "t2t_usr_dir",
+    None,
+    "Directory of a Python module that registers problems, models or hparams sets.",
 )
 FLAGS = flags.FLAGS
 

@@ -75,7 +75,9 @@ flags.DEFINE_bool(
     "logging what is skipped (default: a damaged shard is an error that names it).",
 )
 flags.DEFINE_string(
-    "t2t_usr_dir", None, "Directory of a Python module that registers more problems."
+    "t2t_usr_dir",
+    None,
+    "Directory of a Python module that registers problems, models or hparams sets.",
 )
 T2T_ONLY_FLAGS = t2t_flags.define_t2t_flags()
 FLAGS = flags.FLAGS

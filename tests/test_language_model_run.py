@@ -76,25 +76,43 @@ def test_prompts_are_continued_line_for_line_without_the_prompt(greedy_lines):
     assert "input line 4 is longer than max_length=24 ids: its last ids are kept" in stderr
 
 
+SAMPLING = "beam_size=1,sampling_method=random,sampling_seed=7,samples_per_input=3"
+
+
+@pytest.fixture(scope="module")
+def trained(lm_run):
+    from t2t_lite import runs
+
+    data_dir, output_dir = lm_run
+    return runs.open_trained_run(output_dir, data_dir)
+
+
 def test_sampling_with_a_seed_reproduces_and_writes_the_samples_tab_joined(
-    lm_run, prompts_file, tmp_path
+    lm_run, trained, prompts_file, tmp_path
 ):
-    settings = (
-        "--decode_hparams=beam_size=1,sampling_method=random,sampling_seed=7,samples_per_input=3"
+    from t2t_lite import decoding
+
+    out = tmp_path / "sampled.txt"
+    result = decoder(
+        lm_run,
+        f"--decode_from_file={prompts_file}",
+        f"--decode_to_file={out}",
+        f"--decode_hparams={SAMPLING}",
     )
-    outputs = []
-    for name in ("a.txt", "b.txt"):
-        result = decoder(
-            lm_run,
-            f"--decode_from_file={prompts_file}",
-            f"--decode_to_file={tmp_path / name}",
-            settings,
-        )
-        assert result.returncode == 0, result.stderr
-        outputs.append((tmp_path / name).read_text(encoding="utf-8"))
-    assert outputs[0] == outputs[1]
-    lines = outputs[0].split("\n")[:-1]
+    assert result.returncode == 0, result.stderr
+    lines = out.read_text(encoding="utf-8").split("\n")[:-1]
     assert len(lines) == len(PROMPTS) and all(line.count("\t") == 2 for line in lines)
+    # The same seed in another process, with another batch size, draws the same.
+    hparams = decoding.decode_hparams(SAMPLING + ",batch_size=1", trained.hparams)
+    again = decoding.decode_lines(
+        decoding.IdDecoder(trained.model, decoding.strategy_from_decode_hparams(hparams)),
+        PROMPTS,
+        trained.vocabulary,
+        trained.model.decode_input,
+        trained.hparams.max_length,
+        hparams.batch_size,
+    )
+    assert again == lines
 
 
 def test_interactive_decoding_continues_each_line(lm_run, greedy_lines):
@@ -144,26 +162,26 @@ def test_the_export_serves_continuations_from_tf_and_tf_text_alone(lm_run, greed
     assert sorted(set(ops["ops"]) - set(ops["core"]) - set(ops["text"])) == []
 
 
-def test_a_sampling_export_answers_identical_requests_identically(lm_run, tmp_path):
-    data_dir, output_dir = lm_run
-    result = run_binary(
-        "t2t-exporter",
-        f"--data_dir={data_dir}",
-        f"--output_dir={output_dir}",
-        f"--export_dir={tmp_path}",
-        "--decode_hparams=beam_size=1,sampling_method=random,sampling_temp=2.0,sampling_seed=5",
+def test_a_sampling_export_answers_identical_requests_identically(trained, tmp_path):
+    import tensorflow as tf
+
+    from t2t_lite import decoding, export
+
+    hparams = decoding.decode_hparams(
+        "beam_size=1,sampling_method=random,sampling_temp=2.0,sampling_seed=5"
     )
-    assert result.returncode == 0, result.stderr
-    served = run_python(
-        "import sys, tensorflow as tf, tensorflow_text\n"
-        "serve = tf.saved_model.load(sys.argv[1]).signatures['serving_default']\n"
-        "out = serve(inputs=tf.constant(['four', 'two', 'four']))['outputs'].numpy()\n"
-        "again = serve(inputs=tf.constant(['four']))['outputs'].numpy()\n"
-        "print(out[0] == out[2] == again[0], out[0] != out[1])\n",
-        str(tmp_path / "1"),
+    module = export.TextGenerationModule(
+        trained.model,
+        trained.vocabulary,
+        trained.hparams.max_length,
+        decoding.strategy_from_decode_hparams(hparams),
     )
-    assert served.returncode == 0, served.stderr
-    assert served.stdout.split()[-2:] == ["True", "True"], served.stdout
+    path = export.export_versioned(module, module.signatures(), str(tmp_path))
+    serve = tf.saved_model.load(path).signatures["serving_default"]
+    out = serve(inputs=tf.constant(["four", "two", "four"]))["outputs"].numpy()
+    again = serve(inputs=tf.constant(["four"]))["outputs"].numpy()
+    assert out[0] == out[2] == again[0]
+    assert out[0] != out[1]
 
 
 def test_translation_inputs_to_a_language_model_are_clear_errors(lm_run, tmp_path):

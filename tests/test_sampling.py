@@ -111,7 +111,8 @@ def test_sampled_scores_are_the_models_log_probabilities(lm):
 
 def test_sampling_compiles_with_xla_and_draws_the_same(lm):
     hparams = decoding.decode_hparams(
-        "beam_size=1,extra_length=5,sampling_method=random,sampling_seed=4"
+        "beam_size=1,extra_length=5,sampling_method=random,sampling_seed=4,"
+        "sampling_keep_top_k=5,sampling_keep_top_p=0.9"
     )
     strategy = decoding.strategy_from_decode_hparams(hparams)
     eager = decoding.IdDecoder(lm, strategy)

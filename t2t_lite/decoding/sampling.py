@@ -50,11 +50,31 @@ def content_keys(ids: tf.Tensor, seed: int) -> tf.Tensor:
     return _mix(tf.reduce_sum(terms, axis=1) & _MASK32)
 
 
-def uniform_noise(keys: tf.Tensor, position, vocab_size) -> tf.Tensor:
-    """`[rows, vocab_size]` float32 uniforms in (0, 1), one per row key, position and id."""
-    step_keys = combine_keys(keys, tf.cast(position, tf.int64))[:, tf.newaxis]
-    bits = combine_keys(step_keys, tf.range(tf.cast(vocab_size, tf.int64))[tf.newaxis, :])
+def _uniform(bits: tf.Tensor) -> tf.Tensor:
+    """32-bit hashes -> float32 uniforms in (0, 1) (their top 24 bits, centred)."""
     return (tf.cast(tf.bitwise.right_shift(bits, 8), tf.float32) + 0.5) / float(1 << 24)
+
+
+_BISECTION_STEPS = 40
+
+
+def _nucleus_threshold(probs: tf.Tensor, top_p: float) -> tf.Tensor:
+    """`[rows, 1]`: the largest t whose ids `probs >= t` hold at least `top_p` of the mass,
+    so `probs >= t` is the nucleus (the fewest most likely ids reaching `top_p`).
+
+    Found by bisection on t rather than by sorting the vocabulary: XLA on CPU sorts
+    slowly, and 40 halvings of [0, max] leave an interval of 1e-12 of the largest
+    probability, finer than float32 probabilities differ.
+    """
+    low = tf.zeros_like(probs[:, :1])  # mass(probs >= low) = 1 >= top_p
+    high = tf.reduce_max(probs, axis=-1, keepdims=True) * (1 + 1e-6)  # nothing at or above
+    for _ in range(_BISECTION_STEPS):
+        middle = (low + high) / 2
+        mass = tf.reduce_sum(tf.where(probs >= middle, probs, 0.0), axis=-1, keepdims=True)
+        enough = mass >= top_p
+        low = tf.where(enough, middle, low)
+        high = tf.where(enough, high, middle)
+    return low
 
 
 class Sampler(abc.ABC):
@@ -89,31 +109,40 @@ class RandomSampler(Sampler):
     """
 
     def __init__(self, temperature: float = 1.0, top_k: int = -1, top_p: float = 1.0):
+        if temperature < 0 or top_k == 0 or top_k < -1 or not 0.0 < top_p <= 1.0:
+            raise ValueError(
+                f"RandomSampler(temperature={temperature}, top_k={top_k}, top_p={top_p}): "
+                "temperature >= 0, top_k -1 or >= 1, top_p in (0, 1]"
+            )
         self.temperature = temperature
         self.top_k = top_k
         self.top_p = top_p
 
-    def filtered_logits(self, logits: tf.Tensor) -> tf.Tensor:
-        """`logits / temperature` with the ids outside top-k and top-p at -inf."""
-        scaled = tf.cast(logits, tf.float32) / self.temperature
-        if self.top_k > 0:
-            k = tf.minimum(self.top_k, tf.shape(scaled)[-1])
-            kth = tf.math.top_k(scaled, k=k).values[:, -1:]
-            scaled = tf.where(scaled < kth, float("-inf"), scaled)
-        if self.top_p < 1.0:
-            probs = tf.nn.softmax(scaled)
-            ordered = tf.sort(probs, direction="DESCENDING")
-            # An id stays while the mass before it is below top_p (the first always does).
-            before = tf.cumsum(ordered, axis=-1, exclusive=True)
-            kept = tf.reduce_sum(tf.cast(before < self.top_p, tf.int32), axis=-1)
-            threshold = tf.gather(ordered, kept - 1, axis=1, batch_dims=1)[:, tf.newaxis]
-            scaled = tf.where(probs < threshold, float("-inf"), scaled)
-        return scaled
-
     def get_next_token(self, logits, keys, position):
         if self.temperature == 0.0:
             return tf.argmax(logits, axis=-1, output_type=tf.int32)
-        scaled = self.filtered_logits(logits)
-        noise = uniform_noise(keys, position, tf.shape(scaled)[-1])
-        gumbel = -tf.math.log(-tf.math.log(noise))
-        return tf.argmax(scaled + gumbel, axis=-1, output_type=tf.int32)
+        scaled = tf.cast(logits, tf.float32) / self.temperature
+        step_keys = combine_keys(keys, tf.cast(position, tf.int64))[:, tf.newaxis]
+        if self.top_k > 0:
+            # Draw among the k best (sorted, so the nucleus is a cumulative sum); a
+            # static k, and `scaled` read by top_k alone: XLA on CPU otherwise lowers
+            # top_k to a sort of the whole vocabulary.
+            k = self.top_k if scaled.shape[-1] is None else min(self.top_k, scaled.shape[-1])
+            values, ids = tf.math.top_k(scaled, k=k)
+            if self.top_p < 1.0:
+                probs = tf.nn.softmax(values)
+                before = tf.cumsum(probs, axis=-1, exclusive=True)
+                values = tf.where(before < self.top_p, values, float("-inf"))
+            choice = tf.argmax(values + _gumbel(step_keys, ids), axis=-1, output_type=tf.int32)
+            return tf.gather(ids, choice, axis=1, batch_dims=1)
+        if self.top_p < 1.0:
+            probs = tf.nn.softmax(scaled)
+            scaled = tf.where(probs < _nucleus_threshold(probs, self.top_p), float("-inf"), scaled)
+        vocab_ids = tf.range(tf.shape(scaled, out_type=tf.int64)[-1])[tf.newaxis, :]
+        return tf.argmax(scaled + _gumbel(step_keys, vocab_ids), axis=-1, output_type=tf.int32)
+
+
+def _gumbel(step_keys: tf.Tensor, ids: tf.Tensor) -> tf.Tensor:
+    """Gumbel noise for each row's `ids` from its step key: the same id of the same row
+    and step gets the same noise whichever ids are drawn among."""
+    return -tf.math.log(-tf.math.log(_uniform(combine_keys(step_keys, ids))))
