@@ -19,6 +19,9 @@ flags.DEFINE_string(
     "output_dir", None, "Where the averaged checkpoint and a copy of hparams.json go."
 )
 flags.DEFINE_integer("n", 8, "How many of the latest checkpoints to average.", lower_bound=1)
+flags.DEFINE_string(
+    "t2t_usr_dir", None, "Directory of a Python module that registers the run's model, if yours."
+)
 FLAGS = flags.FLAGS
 
 
@@ -33,7 +36,10 @@ def main(argv):
         )
 
     from t2t_lite import runs
+    from t2t_lite.utils.usr_dir import import_usr_dir
 
+    if FLAGS.t2t_usr_dir:
+        import_usr_dir(FLAGS.t2t_usr_dir)
     path, averaged = runs.average_latest_checkpoints(model_dir, output_dir, FLAGS.n)
     print(
         f"Averaged {len(averaged)} checkpoints "

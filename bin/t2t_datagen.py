@@ -114,7 +114,9 @@ def problem_kwargs(name: str, corpus: dict) -> dict:
     if name == "languagemodel_text_files":
         text = text_corpus()
         if "train" not in text:
-            raise app.UsageError("languagemodel_text_files needs --train_text (and --dev_text)")
+            raise app.UsageError(
+                "languagemodel_text_files needs --train_text (and --dev_text to evaluate)"
+            )
         return {"corpus": text, "approx_vocab_size": FLAGS.approx_vocab_size}
     if name.removesuffix("_rev") != "translate_parallel_text":
         return {}

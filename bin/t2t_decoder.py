@@ -93,7 +93,6 @@ def main(argv):
 
     if FLAGS.t2t_usr_dir:
         import_usr_dir(FLAGS.t2t_usr_dir)
-    cli.decode_hparams_flag(FLAGS.decode_hparams)  # a bad flag fails before the model loads
     output_dir = os.path.expanduser(FLAGS.output_dir)
     # A run that holds its vocabulary (t2t-import writes one) needs no --data_dir.
     data_dir = os.path.expanduser(FLAGS.data_dir or FLAGS.output_dir)
@@ -108,6 +107,8 @@ def main(argv):
             "it continues prompts; pass --decode_from_file (one prompt per line, an empty "
             "line for none) or --decode_interactive"
         )
+    # Parsed over the run's sampling hparams, before the model loads.
+    decode_hp = cli.decode_hparams_flag(FLAGS.decode_hparams, saved)
     run = runs.open_trained_run(output_dir, data_dir, FLAGS.hparams, checkpoint_path)
     hparams, problem, vocab = run.hparams, run.problem, run.vocabulary
     model_name = models.run_model_name(hparams)
@@ -121,7 +122,6 @@ def main(argv):
         )
     decode_input = run.model.decode_input
     prompts = decode_input.blank_is_unconditional
-    decode_hp = cli.decode_hparams_flag(FLAGS.decode_hparams, hparams)
     strategy = decoding.strategy_from_decode_hparams(decode_hp)
     logging.info("decoding with %s (%s)", run.checkpoint, strategy)
     decoder = decoding.IdDecoder(run.model, strategy, jit_compile=FLAGS.xla)
@@ -136,8 +136,14 @@ def main(argv):
     )
 
     if FLAGS.decode_interactive:
-        for line in sys.stdin:
-            print(translate([line.rstrip("\r\n")])[0], flush=True)
+        for number, line in enumerate(sys.stdin, start=1):
+            line = line.rstrip("\r\n")
+            if prompts and "\t" in line:
+                raise DataError(
+                    f"stdin line {number}: a tab, as in source<TAB>target pairs; {output_dir} "
+                    "holds a language model, whose lines are prompts"
+                )
+            print(translate([line])[0], flush=True)
         return
     if FLAGS.decode_from_file:
         source = os.path.expanduser(FLAGS.decode_from_file)

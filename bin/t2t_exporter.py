@@ -52,14 +52,16 @@ def main(argv):
 
     if FLAGS.t2t_usr_dir:
         import_usr_dir(FLAGS.t2t_usr_dir)
-    cli.decode_hparams_flag(FLAGS.decode_hparams)  # a bad flag fails before the model loads
     output_dir = os.path.expanduser(FLAGS.output_dir)
     # A run that holds its vocabulary (t2t-import writes one) needs no --data_dir.
     data_dir = os.path.expanduser(FLAGS.data_dir or FLAGS.output_dir)
     export_dir = os.path.expanduser(FLAGS.export_dir or os.path.join(output_dir, "export"))
     checkpoint_path = os.path.expanduser(FLAGS.checkpoint_path) if FLAGS.checkpoint_path else None
+    # Parsed over the run's sampling hparams, before the model loads.
+    decode_hp = cli.decode_hparams_flag(
+        FLAGS.decode_hparams, runs.load_run_hparams(output_dir, FLAGS.hparams)
+    )
     run = runs.open_trained_run(output_dir, data_dir, FLAGS.hparams, checkpoint_path)
-    decode_hp = cli.decode_hparams_flag(FLAGS.decode_hparams, run.hparams)
     strategy = decoding.strategy_from_decode_hparams(decode_hp)
     module = export.TextGenerationModule(
         run.model, run.vocabulary, max_length=run.hparams.max_length, strategy=strategy

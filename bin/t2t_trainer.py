@@ -116,7 +116,7 @@ def main(argv):
             "workers"
         )
 
-    from t2t_lite import models, runs, training
+    from t2t_lite import decoding, models, runs, training
     from t2t_lite.errors import DataError
     from t2t_lite.hparams import HParamsError, get_hparams
     from t2t_lite.problems import DEV, TRAIN, get_problem
@@ -143,6 +143,10 @@ def main(argv):
         else:
             hparams = get_hparams(hparams_set, FLAGS.hparams)
         training.T2TLearningRateSchedule.from_hparams(hparams)
+        if "sampling_method" in hparams:  # what decoding will read: refused now, not then
+            decoding.check_sampling(
+                hparams.sampling_method, hparams.sampling_temp, hparams.sampling_keep_top_k
+            )
     except HParamsError as error:
         raise HParamsError(
             f"--hparams_set={hparams_set} --hparams={FLAGS.hparams!r}: {error}"

@@ -79,8 +79,10 @@ def test_prompts_are_continued_line_for_line_without_the_prompt(greedy_lines):
 SAMPLING = "beam_size=1,sampling_method=random,sampling_seed=7,samples_per_input=3"
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture
 def trained(lm_run):
+    # Per test: the autouse seed fixture runs after module fixtures, and tf.random.set_seed
+    # clears TensorFlow's kernel cache, which holds the sentencepiece tokenizer's resource.
     from t2t_lite import runs
 
     data_dir, output_dir = lm_run
@@ -194,6 +196,13 @@ def test_translation_inputs_to_a_language_model_are_clear_errors(lm_run, tmp_pat
     result = decoder(lm_run, "--decode_hparams=beam_size=1")
     assert result.returncode == 1
     assert "holds a language model" in result.stderr and "--decode_from_file" in result.stderr
-    result = decoder(lm_run, "--decode_hparams=sampling_temp=-1.0", f"--decode_to_file={out}")
+    prompts = tmp_path / "prompts.txt"
+    prompts.write_text("four\n", encoding="utf-8")
+    result = decoder(
+        lm_run,
+        "--decode_hparams=sampling_temp=-1.0",
+        f"--decode_from_file={prompts}",
+        f"--decode_to_file={out}",
+    )
     assert result.returncode == 1 and "sampling_temp=-1.0 must be >= 0" in result.stderr
     assert not out.exists()

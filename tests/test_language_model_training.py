@@ -31,7 +31,9 @@ def lm_trainer(lm_run, output_dir, steps_per_save=2):
         eval_steps=1, local_eval_frequency=steps_per_save, log_step_count_steps=1
     )
     strategy = tf.distribute.get_strategy()
-    return training.Trainer(problem, hparams, data_dir, str(output_dir), strategy, options)
+    trainer = training.Trainer(problem, hparams, data_dir, str(output_dir), strategy, options)
+    runs.write_run_files(str(output_dir), hparams, "")  # as t2t-trainer does
+    return trainer
 
 
 def test_the_loss_counts_every_target_id_once(lm_run, tmp_path):

@@ -1,5 +1,5 @@
 """The model seam: docs/extending.md's model, saved as a --t2t_usr_dir, registered in
-fresh processes and trained, decoded and exported through the binaries; a model that
+fresh processes and trained, decoded, averaged and exported through the binaries; a model that
 does not fit the problem, and an unknown --model, are clear errors; runs recorded before
 the model entry existed still load."""
 
@@ -57,6 +57,16 @@ def test_a_registered_model_trains_decodes_and_exports_through_the_binaries(
     )
     assert result.returncode == 0, result.stderr
     decoded = out.read_text(encoding="utf-8").rstrip("\n")
+
+    result = run_binary(
+        "t2t-avg-all",
+        f"--t2t_usr_dir={usr_dir}",
+        f"--model_dir={output_dir}",
+        f"--output_dir={tmp_path / 'avg'}",
+        "--n=2",
+    )
+    assert result.returncode == 0, result.stderr
+    assert (tmp_path / "avg" / "hparams.json").exists()
 
     result = run_binary("t2t-exporter", *common, f"--export_dir={tmp_path / 'export'}")
     assert result.returncode == 0, result.stderr

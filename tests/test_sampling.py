@@ -73,6 +73,24 @@ def lm():
     return language_model(seed=1)
 
 
+def test_draws_through_the_search_follow_the_models_softmax(lm):
+    # 20,000 samples of one prompt through GreedySearch (its row keys, the prefill, the
+    # loop): the first id of each against softmax(logits / t), top 6, of the model's
+    # next-id logits from one full forward pass.
+    prompt, temperature, top_k = [5, 6, 7], 0.8, 6
+    sampler = decoding.RandomSampler(temperature, top_k)
+    strategy = decoding.GreedySearch(1, sampler, samples_per_input=DRAWS, seed=9)
+    ids, _ = decoding.decode_ids(lm, np.array([prompt], np.int32), strategy)
+    first = ids.numpy()[0, :, 0]
+    logits = lm({"targets": np.array([prompt + [0]], np.int32)}).numpy()[0, len(prompt)]
+    want = numpy_distribution(logits, temperature, top_k, 1.0)
+    counts = np.bincount(first, minlength=len(logits))
+    assert counts[want == 0].sum() == 0
+    expected = want[want > 0] * DRAWS
+    statistic = ((counts[want > 0] - expected) ** 2 / expected).sum()
+    assert statistic < chi_square_critical(int((want > 0).sum()) - 1)
+
+
 @pytest.mark.parametrize("setting", ["sampling_temp=0.0", "sampling_keep_top_k=1"])
 def test_temperature_zero_and_top_k_one_are_greedy(lm, setting):
     greedy = decode_lines_with(lm, PROMPTS, "sampling_method=argmax")
@@ -150,6 +168,12 @@ def test_the_runs_sampling_hparams_apply_and_decode_hparams_win():
     assert decoding.decode_hparams("sampling_temp=0.9", run).sampling_temp == 0.9
     assert decoding.decode_hparams("", run).sampling_method == "random"
     assert decoding.decode_hparams("sampling_method=argmax", run).sampling_method == "argmax"
+    # Several samples need sampling, which the run's hparams turn on.
+    assert decoding.decode_hparams("samples_per_input=3,beam_size=1", run).samples_per_input == 3
+    bad = get_hparams("transformer_tiny", "sampling_temp=-2.0")
+    with pytest.raises(HParamsError, match=r"the run's hparams .* hold sampling_temp=-2\.0"):
+        decoding.decode_hparams("", bad)
+    assert decoding.decode_hparams("sampling_temp=1.0", bad).sampling_temp == 1.0
 
 
 @pytest.mark.parametrize(
@@ -163,6 +187,7 @@ def test_the_runs_sampling_hparams_apply_and_decode_hparams_win():
         ("sampling_method=nucleus", "sampling_method='nucleus'"),
         ("samples_per_input=0", "samples_per_input=0"),
         ("samples_per_input=2,beam_size=1", "samples_per_input=2 needs sampling_method=random"),
+        ("samples_per_input=2,beam_size=3", "samples_per_input=2 needs beam_size=1"),
     ],
 )
 def test_bad_sampling_hparams_are_errors_naming_them(overrides, named):

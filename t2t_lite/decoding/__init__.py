@@ -16,20 +16,18 @@ from t2t_lite.decoding.batch_decoding import (
 from t2t_lite.decoding.beam_search import BeamSearch, beam_search, gather_beams, length_penalty
 from t2t_lite.decoding.decode_hparams import decode_hparams, default_decode_hparams
 from t2t_lite.decoding.dev_split import DevDecodeReport, decode_dev_split
-from t2t_lite.decoding.greedy_search import (
-    SAMPLING_METHODS,
-    GreedySearch,
-    greedy_search,
-    sampler_from_decode_hparams,
-)
+from t2t_lite.decoding.greedy_search import GreedySearch, greedy_search
 from t2t_lite.decoding.input_ids import fit, fit_prompt, terminate, tf_fit_prompt, tf_terminate
 from t2t_lite.decoding.model_decode import cached_step_fn, decode_ids, uncached_step_fn
 from t2t_lite.decoding.sampling import (
+    SAMPLING_METHODS,
     ArgmaxSampler,
     RandomSampler,
     Sampler,
+    check_sampling,
     combine_keys,
     content_keys,
+    sampler_from_decode_hparams,
 )
 from t2t_lite.decoding.strategy import (
     DecodingStrategy,
@@ -49,6 +47,7 @@ __all__ = [
     "ProgressLog",
     "RandomSampler",
     "Sampler",
+    "check_sampling",
     "combine_keys",
     "content_keys",
     "fit",

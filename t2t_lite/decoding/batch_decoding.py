@@ -125,7 +125,7 @@ def encode_lines(
         if not ids or not lines[index].strip():
             sequences.append([])
             continue
-        ids, cut = fit(ids, max_length, decode_input.append_eos)
+        ids, cut = fit(ids, max_length, decode_input.keep)
         if cut:
             truncated.append(index)
         sequences.append(ids)
@@ -164,13 +164,12 @@ def decode_lines(
     sequences, truncated = encode_lines(
         lines, vocabulary[decode_input.vocabulary], max_length, decode_input
     )
-    kept = "last" if decode_input.keep == "last" else "first"
     for index in truncated:
         logging.warning(
             "input line %d is longer than max_length=%d ids: its %s ids are kept",
             index + 1,
             max_length,
-            kept,
+            decode_input.keep,
         )
     results = decode_sequences(
         decoder, sequences, batch_size, progress, decode_empty=decode_input.blank_is_unconditional

@@ -11,7 +11,7 @@ import random
 
 from absl import logging
 
-from t2t_lite.decoding.greedy_search import sampler_from_decode_hparams
+from t2t_lite.decoding.sampling import sampler_from_decode_hparams
 from t2t_lite.decoding.strategy import strategy_from_decode_hparams
 from t2t_lite.hparams import HParams, HParamsError
 
@@ -68,9 +68,21 @@ def decode_hparams(overrides: str = "", model_hparams: HParams | None = None) ->
             raise HParamsError(f"decode hparam {name}={getattr(hparams, name)} must be >= {lowest}")
     if hparams.alpha < 0:
         raise HParamsError(f"decode hparam alpha={hparams.alpha} must be >= 0")
+    if hparams.samples_per_input > 1 and hparams.beam_size > 1:
+        raise HParamsError(
+            f"decode hparam samples_per_input={hparams.samples_per_input} needs beam_size=1 "
+            "(beam search does not sample; return_beams=True gives every beam)"
+        )
     try:
         sampler_from_decode_hparams(hparams)
     except HParamsError as error:
+        given = {entry.partition("=")[0].strip() for entry in (overrides or "").split(",")}
+        bad = str(error).split("=", 1)[0]
+        if model_hparams is not None and bad in MODEL_SAMPLING_HPARAMS and bad not in given:
+            raise HParamsError(
+                f"the run's hparams (hparams.json, or --hparams) hold {error}; override it in "
+                "--decode_hparams"
+            ) from None
         raise HParamsError(f"decode hparam {error}") from None
     if hparams.sampling_seed == -1:
         hparams.sampling_seed = random.SystemRandom().randrange(2**31)

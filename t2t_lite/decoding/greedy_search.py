@@ -8,7 +8,12 @@ key/value cache), and returns `[batch, vocab]` logits for the next id.
 
 import tensorflow as tf
 
-from t2t_lite.decoding.sampling import ArgmaxSampler, RandomSampler, Sampler, combine_keys
+from t2t_lite.decoding.sampling import (
+    ArgmaxSampler,
+    Sampler,
+    combine_keys,
+    sampler_from_decode_hparams,
+)
 from t2t_lite.decoding.strategy import DecodingStrategy, StepFn, register_strategy
 from t2t_lite.errors import HParamsError
 from t2t_lite.ids import EOS_ID
@@ -64,31 +69,6 @@ def greedy_search(
     return ids, scores
 
 
-SAMPLING_METHODS = ("argmax", "random")
-
-
-def sampler_from_decode_hparams(hparams) -> Sampler:
-    """T2T's `sampling_method`, `sampling_temp`, `sampling_keep_top_k`, and
-    `sampling_keep_top_p`, as a sampler; bad values are `HParamsError`s naming them."""
-    if hparams.sampling_method not in SAMPLING_METHODS:
-        raise HParamsError(
-            f"sampling_method={hparams.sampling_method!r}: use " + " or ".join(SAMPLING_METHODS)
-        )
-    if hparams.sampling_temp < 0:
-        raise HParamsError(f"sampling_temp={hparams.sampling_temp} must be >= 0")
-    if hparams.sampling_keep_top_k == 0 or hparams.sampling_keep_top_k < -1:
-        raise HParamsError(
-            f"sampling_keep_top_k={hparams.sampling_keep_top_k} must be -1 (all ids) or >= 1"
-        )
-    if not 0.0 < hparams.sampling_keep_top_p <= 1.0:
-        raise HParamsError(f"sampling_keep_top_p={hparams.sampling_keep_top_p} must be in (0, 1]")
-    if hparams.sampling_method == "argmax":
-        return ArgmaxSampler()
-    return RandomSampler(
-        hparams.sampling_temp, hparams.sampling_keep_top_k, hparams.sampling_keep_top_p
-    )
-
-
 @register_strategy("greedy")
 class GreedySearch(DecodingStrategy):
     """`greedy_search` as a decoding strategy (`--decode_hparams=beam_size=1`), with a
@@ -111,7 +91,7 @@ class GreedySearch(DecodingStrategy):
     ):
         super().__init__(extra_length)
         self.sampler = sampler or ArgmaxSampler()
-        if samples_per_input > 1 and not isinstance(self.sampler, RandomSampler):
+        if samples_per_input > 1 and isinstance(self.sampler, ArgmaxSampler):
             raise HParamsError(
                 f"samples_per_input={samples_per_input} needs sampling_method=random: the "
                 "argmax gives one output"
@@ -122,7 +102,7 @@ class GreedySearch(DecodingStrategy):
         self.seed = seed
 
     @classmethod
-    def from_decode_hparams(cls, hparams):
+    def from_decode_hparams(cls, hparams) -> "GreedySearch":
         return cls(
             hparams.extra_length,
             sampler_from_decode_hparams(hparams),
@@ -130,7 +110,9 @@ class GreedySearch(DecodingStrategy):
             hparams.sampling_seed,
         )
 
-    def search(self, step_fn, state, batch_size, decode_length, row_keys=None):
+    def search(
+        self, step_fn: StepFn, state, batch_size, decode_length, row_keys: tf.Tensor | None = None
+    ) -> tuple[tf.Tensor, tf.Tensor]:
         if row_keys is None:
             row_keys = tf.range(tf.cast(batch_size, tf.int64))
         samples = self.samples_per_input

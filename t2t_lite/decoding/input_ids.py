@@ -28,9 +28,10 @@ def fit_prompt(ids: Sequence[int], max_length: int) -> tuple[list[int], bool]:
     return (list(ids[len(ids) - (max_length - 1) :]) if cut else list(ids)), cut
 
 
-def fit(ids: Sequence[int], max_length: int, append_eos: bool) -> tuple[list[int], bool]:
-    """`terminate` for a source sentence, `fit_prompt` for a prompt."""
-    return terminate(ids, max_length) if append_eos else fit_prompt(ids, max_length)
+def fit(ids: Sequence[int], max_length: int, keep: str) -> tuple[list[int], bool]:
+    """`terminate` for a source sentence (`keep="first"`), `fit_prompt` for a prompt
+    (`keep="last"`), as a model's `DecodeInput.keep` says."""
+    return terminate(ids, max_length) if keep == "first" else fit_prompt(ids, max_length)
 
 
 def strip_eos(ids: Sequence[int]) -> list[int]:

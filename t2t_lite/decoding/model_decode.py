@@ -6,6 +6,7 @@ import tensorflow as tf
 
 from t2t_lite.decoding.sampling import content_keys
 from t2t_lite.decoding.strategy import DecodingStrategy, StepFn
+from t2t_lite.models import T2TModel
 
 
 def cached_step_fn(model, encoder_output, memory_bias, max_length) -> tuple[StepFn, list]:
@@ -33,7 +34,9 @@ def uncached_step_fn(model, encoder_output, memory_bias, max_length) -> tuple[St
     return step, tf.zeros([batch_size, max_length], tf.int32)
 
 
-def decode_ids(model, inputs: tf.Tensor, strategy: DecodingStrategy, cached: bool = True) -> tuple:
+def decode_ids(
+    model: T2TModel, inputs: tf.Tensor, strategy: DecodingStrategy, cached: bool = True
+) -> tuple[tf.Tensor, tf.Tensor]:
     """Decodes `inputs` `[batch, length]` ids with `strategy`: source sentences
     (0-padded, EOS-terminated) for an encoder-decoder model, which writes at most
     `length + strategy.extra_length` ids; prompts (0-padded on the right, no EOS; an
@@ -45,13 +48,15 @@ def decode_ids(model, inputs: tf.Tensor, strategy: DecodingStrategy, cached: boo
       `(ids, scores)` as `strategy.search` gives them: ids `[batch, decode_length]` int32
       ending at EOS and 0-padded after it (without the prompt), scores `[batch]` (sum of
       log-probabilities for greedy search, length-penalised for beam search); with
-      `return_beams` (or several samples), all of them, `[batch, beam, decode_length]` and
-      `[batch, beam]`, best first.
+      `return_beams`, every beam, `[batch, beam, decode_length]` and `[batch, beam]`,
+      best first; with `samples_per_input`, every sample in the order drawn.
     """
     inputs = tf.cast(inputs, tf.int32)
     batch_size = tf.shape(inputs)[0]
     keys = content_keys(inputs, 0)
     if not cached:
+        if not hasattr(model, "encode"):
+            raise ValueError("cached=False is the encoder-decoder Transformer's reference")
         decode_length = tf.shape(inputs)[1] + strategy.extra_length
         encoder_output, memory_bias = model.encode(inputs, training=False)
         if strategy.rows_per_input > 1:

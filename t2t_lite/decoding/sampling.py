@@ -16,6 +16,8 @@ import abc
 
 import tensorflow as tf
 
+from t2t_lite.errors import HParamsError
+from t2t_lite.hparams import HParams
 from t2t_lite.ids import PAD_ID
 
 _MASK32 = 0xFFFFFFFF
@@ -51,8 +53,9 @@ def content_keys(ids: tf.Tensor, seed: int) -> tf.Tensor:
 
 
 def _uniform(bits: tf.Tensor) -> tf.Tensor:
-    """32-bit hashes -> float32 uniforms in (0, 1) (their top 24 bits, centred)."""
-    return (tf.cast(tf.bitwise.right_shift(bits, 8), tf.float32) + 0.5) / float(1 << 24)
+    """32-bit hashes -> float32 uniforms strictly inside (0, 1): their top 23 bits,
+    centred (with 24, the largest value rounds to 1.0 in float32, a Gumbel of +inf)."""
+    return (tf.cast(tf.bitwise.right_shift(bits, 9), tf.float32) + 0.5) / float(1 << 23)
 
 
 _BISECTION_STEPS = 40
@@ -90,10 +93,42 @@ class Sampler(abc.ABC):
         return f"{type(self).__name__}({settings})"
 
 
+SAMPLING_METHODS = ("argmax", "random")
+
+
+def check_sampling(method: str, temperature: float, top_k: int, top_p: float = 1.0) -> None:
+    """The one rule for sampling settings, with T2T's conventions; an `HParamsError`
+    names the hparam."""
+    if method not in SAMPLING_METHODS:
+        raise HParamsError(f"sampling_method={method!r}: use " + " or ".join(SAMPLING_METHODS))
+    if temperature < 0:
+        raise HParamsError(f"sampling_temp={temperature} must be >= 0")
+    if top_k == 0 or top_k < -1:
+        raise HParamsError(f"sampling_keep_top_k={top_k} must be -1 (all ids) or >= 1")
+    if not 0.0 < top_p <= 1.0:
+        raise HParamsError(f"sampling_keep_top_p={top_p} must be in (0, 1]")
+
+
+def sampler_from_decode_hparams(hparams: HParams) -> Sampler:
+    """T2T's `sampling_method`, `sampling_temp`, `sampling_keep_top_k`, and
+    `sampling_keep_top_p`, as a sampler; bad values are `HParamsError`s naming them."""
+    check_sampling(
+        hparams.sampling_method,
+        hparams.sampling_temp,
+        hparams.sampling_keep_top_k,
+        hparams.sampling_keep_top_p,
+    )
+    if hparams.sampling_method == "argmax":
+        return ArgmaxSampler()
+    return RandomSampler(
+        hparams.sampling_temp, hparams.sampling_keep_top_k, hparams.sampling_keep_top_p
+    )
+
+
 class ArgmaxSampler(Sampler):
     """The most likely id (T2T's `sampling_method=argmax`)."""
 
-    def get_next_token(self, logits, keys, position):
+    def get_next_token(self, logits: tf.Tensor, keys: tf.Tensor, position) -> tf.Tensor:
         return tf.argmax(logits, axis=-1, output_type=tf.int32)
 
 
@@ -109,16 +144,12 @@ class RandomSampler(Sampler):
     """
 
     def __init__(self, temperature: float = 1.0, top_k: int = -1, top_p: float = 1.0):
-        if temperature < 0 or top_k == 0 or top_k < -1 or not 0.0 < top_p <= 1.0:
-            raise ValueError(
-                f"RandomSampler(temperature={temperature}, top_k={top_k}, top_p={top_p}): "
-                "temperature >= 0, top_k -1 or >= 1, top_p in (0, 1]"
-            )
+        check_sampling("random", temperature, top_k, top_p)
         self.temperature = temperature
         self.top_k = top_k
         self.top_p = top_p
 
-    def get_next_token(self, logits, keys, position):
+    def get_next_token(self, logits: tf.Tensor, keys: tf.Tensor, position) -> tf.Tensor:
         if self.temperature == 0.0:
             return tf.argmax(logits, axis=-1, output_type=tf.int32)
         scaled = tf.cast(logits, tf.float32) / self.temperature

@@ -68,14 +68,16 @@ class TextGenerationModule(tf.Module):
         return decode_ids(self.model, ids, self.strategy)
 
     def _prepare(self, ragged_ids: tf.RaggedTensor) -> tf.Tensor:
-        if self.decode_input.append_eos:
+        if self.decode_input.keep == "first":
             return tf_terminate(ragged_ids, self.max_length)
         return tf_fit_prompt(ragged_ids, self.max_length)
 
     @tf.function(input_signature=[tf.TensorSpec([None], tf.string, name="inputs")])
     def serve_text(self, inputs):
         blank = tf.equal(tf.strings.strip(inputs), "")
-        if self.decode_input.blank_is_unconditional:  # a blank prompt is decoded too
+        if self.decode_input.blank_is_unconditional:
+            # A blank prompt is decoded with no prompt at all, as t2t-decoder does.
+            inputs = tf.where(blank, "", inputs)
             blank = tf.zeros_like(blank)
         ids = self._prepare(self.input_vocabulary.tf_encode(inputs))
         out_ids, scores = self._search(ids)

@@ -205,18 +205,12 @@ class DecoderOnlyTransformer(T2TModel):
         _, cache = self.decoder(
             x, cache=cache, decode_index=0, self_attention_bias=pad_bias, training=False
         )
-        memory = {
-            "start": prefill_length,
-            "left_pad": left_pad,
-            "first_ids": last_ids,
-            "bias": pad_bias,
-        }
-        start = memory.pop("start")
+        memory = {"left_pad": left_pad, "first_ids": last_ids, "bias": pad_bias}
         memory, cache = repeat_rows((memory, cache), rows_per_input)
-        memory["start"] = start
+        memory["start"] = prefill_length  # a scalar, the same for every row
         return memory, cache, extra_length
 
-    def decode_step(self, ids, position, cache, memory) -> tuple:
+    def decode_step(self, ids, position, cache: list, memory: dict) -> tuple:
         slot = memory["start"] + position
         ids = ops.where(position == 0, memory["first_ids"], ops.cast(ids, "int32"))
         x = self._embed(ids, start_index=slot - memory["left_pad"])

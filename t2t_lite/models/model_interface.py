@@ -50,7 +50,8 @@ class DecodeInput:
       feature: the feature name a served `tf.train.Example` carries it in.
       append_eos: the ids end in EOS (a source sentence) or not (a prompt to continue).
       keep: with more than `max_length - 1` ids, keep the "first" ones (a source, as
-        trained) or the "last" ones (a prompt: the continuation follows its end).
+        trained) or the "last" ones (a prompt: the continuation follows its end). The two
+        rules exist as these pairs: (True, "first") and (False, "last").
       blank_is_unconditional: a blank line is decoded with no prompt (a language model)
         rather than answered with an empty line without running the model.
     """
@@ -60,6 +61,13 @@ class DecodeInput:
     append_eos: bool
     keep: str
     blank_is_unconditional: bool
+
+    def __post_init__(self):
+        if (self.append_eos, self.keep) not in ((True, "first"), (False, "last")):
+            raise ValueError(
+                f"DecodeInput(append_eos={self.append_eos}, keep={self.keep!r}): a source "
+                "keeps its first ids and ends in EOS, a prompt keeps its last ids"
+            )
 
 
 SOURCE_SENTENCE = DecodeInput("inputs", "inputs", True, "first", False)
@@ -111,7 +119,7 @@ class T2TModel(keras.Model):
         raise NotImplementedError
 
 
-def repeat_rows(nested, rows_per_input: int):
+def repeat_rows(nested, rows_per_input: int) -> object:
     """Every tensor of `nested` with each row repeated `rows_per_input` times, adjacent."""
     if rows_per_input == 1:
         return nested

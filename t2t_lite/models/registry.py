@@ -6,10 +6,14 @@ problem with inputs and the decoder alone on a problem without (`has_inputs`).
 
 import difflib
 from collections.abc import Callable
+from typing import TYPE_CHECKING
 
 from t2t_lite.errors import HParamsError
 from t2t_lite.models.model_interface import T2TModel
 from t2t_lite.utils.named_classes import name_registrar
+
+if TYPE_CHECKING:
+    from t2t_lite.hparams import HParams
 
 _MODELS: dict[str, type[T2TModel]] = {}
 _register = name_registrar(_MODELS, "model", T2TModel, attribute="registered_name")
@@ -37,15 +41,18 @@ def get_model_class(name: str) -> type[T2TModel]:
     return _MODELS[name]
 
 
-def run_model_name(hparams) -> str:
+def run_model_name(hparams: "HParams") -> str:
     """The model a run's hparams name (runs older than the model entry: transformer)."""
     return hparams.model if "model" in hparams else DEFAULT_MODEL
 
 
-def check_model_fits(model_name: str, hparams, problem_name: str, problem_features: dict) -> None:
-    """An `HParamsError` unless the problem's features (name -> kind) meet the feature
-    spec of `model_name` built from `hparams`; the error names the model, the problem and
-    the feature."""
+def check_model_fits(
+    model_name: str, hparams: "HParams", problem_name: str, problem_features: dict[str, str]
+) -> None:
+    """An `HParamsError` unless the problem's features (name -> kind; each read through
+    the vocabulary of its name, ids stored as int64) meet the feature spec of
+    `model_name` built from `hparams`; the error names the model, the problem and the
+    feature."""
     spec = get_model_class(model_name).feature_spec(hparams)
     for feature, wanted in spec.items():
         if feature not in problem_features:
@@ -53,13 +60,19 @@ def check_model_fits(model_name: str, hparams, problem_name: str, problem_featur
                 f"--model={model_name} needs the feature {feature!r}, which problem "
                 f"{problem_name} does not have (it has {', '.join(problem_features)})"
             )
-        if problem_features[feature] != wanted.kind:
+        if problem_features[feature] != wanted.kind or wanted.dtype != "int64":
             raise HParamsError(
-                f"--model={model_name} needs {feature!r} of kind {wanted.kind}, problem "
-                f"{problem_name} writes kind {problem_features[feature]}"
+                f"--model={model_name} needs {feature!r} of kind {wanted.kind} "
+                f"({wanted.dtype}), problem {problem_name} writes kind "
+                f"{problem_features[feature]} (int64)"
+            )
+        if wanted.vocabulary not in problem_features:
+            raise HParamsError(
+                f"--model={model_name} reads {feature!r} through the {wanted.vocabulary!r} "
+                f"vocabulary, which problem {problem_name} does not have"
             )
 
 
-def model_from_run_hparams(hparams, **kwargs) -> T2TModel:
+def model_from_run_hparams(hparams: "HParams", **kwargs) -> T2TModel:
     """The model a run's hparams describe (its `model` entry), built by its class."""
     return get_model_class(run_model_name(hparams)).from_run_hparams(hparams, **kwargs)
