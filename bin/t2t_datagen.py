@@ -28,7 +28,7 @@ flags.DEFINE_string(
     "Directory of a Python module that registers problems, models or hparams sets.",
 )
 flags.DEFINE_bool("overwrite", False, "Regenerate problems whose files are already complete.")
-flags.DEFINE_bool("registry_help", False, "List the problems and hparams sets, then exit.")
+flags.DEFINE_bool("registry_help", False, "List the problems, hparams sets and models, then exit.")
 for _split in ("train", "dev", "test"):
     flags.DEFINE_string(
         f"{_split}_source", None, f"translate_parallel_text: source file of the {_split} split."
@@ -71,7 +71,7 @@ def parallel_text_corpus() -> dict:
 def main(argv):
     if len(argv) > 1:
         raise app.UsageError(f"unexpected arguments: {' '.join(argv[1:])}")
-    from t2t_lite import hparams, problems
+    from t2t_lite import hparams, models, problems
     from t2t_lite.utils.usr_dir import import_usr_dir
 
     if FLAGS.t2t_usr_dir:
@@ -79,6 +79,7 @@ def main(argv):
     if FLAGS.registry_help:
         print("Problems:\n  " + "\n  ".join(problems.list_problems()))
         print("Hparams sets:\n  " + "\n  ".join(hparams.list_hparams_sets()))
+        print("Models:\n  " + "\n  ".join(models.list_models()))
         return
     if not FLAGS.problem:
         raise app.UsageError("--problem is required (--registry_help lists the problems)")

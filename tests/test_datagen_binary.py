@@ -66,16 +66,19 @@ def test_generates_then_skips_then_overwrites(tmp_path):
     assert len(read_examples(str(data / "*-train-*"))) == 10
 
 
-def test_registry_help_lists_problems_and_hparams_sets():
+def test_registry_help_lists_problems_hparams_sets_and_models():
     result = run_binary("t2t-datagen", "--registry_help")
     assert result.returncode == 0, result.stderr
     for name in (
         "algorithmic_reverse_binary40",
         "translate_ende_multi30k_rev",
         "translate_ende_wmt32k",
+        "languagemodel_text_files",
+        "languagemodel_multi30k_en",
         "transformer_tiny",
     ):
         assert name in result.stdout
+    assert "Models:\n  transformer\n" in result.stdout
 
 
 def test_unknown_problem_suggests_close_names(tmp_path):
