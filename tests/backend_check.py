@@ -2,7 +2,8 @@
 
 KERAS_BACKEND=tensorflow python tests/backend_check.py WORK_DIR
   builds two small Transformers (T2T's timing signal with dot-product attention, and
-  relative attention without a timing signal) and writes WORK_DIR/<name>.keras and
+  relative attention without a timing signal) and a decoder-only one (prompts of
+  different lengths prefilled, then cached steps), and writes WORK_DIR/<name>.keras and
   <name>.npz (inputs and the TensorFlow backend's outputs);
 KERAS_BACKEND=jax (or torch) python tests/backend_check.py WORK_DIR
   with TensorFlow made unimportable, loads that model and checks its outputs
@@ -39,7 +40,7 @@ import numpy as np  # noqa: E402
 from keras import ops  # noqa: E402
 
 from t2t_lite.layers import AttentionSpec, get_timing_signal_1d  # noqa: E402
-from t2t_lite.models import Transformer  # noqa: E402
+from t2t_lite.models import DecoderOnlyTransformer, Transformer  # noqa: E402
 
 TOLERANCE = 1e-5
 
@@ -93,7 +94,61 @@ MODELS = {
 def write_reference(work_dir: str) -> int:
     for name, kwargs in MODELS.items():
         write_model_reference(work_dir, name, kwargs)
+    write_language_model_reference(work_dir)
     return 0
+
+
+def language_model_outputs(model, ref) -> dict:
+    """Teacher-forced logits, and the logits of 3 cached steps after the prompts' prefill."""
+    memory, cache, _ = model.begin_decode(ref["prompts"], 4)
+    fed, steps = np.zeros((ref["prompts"].shape[0], 1), "int32"), []
+    for i in range(3):
+        logits, cache = model.decode_step(fed, i, cache, memory)
+        steps.append(ops.convert_to_numpy(logits))
+        fed = ref["continuations"][:, i : i + 1]
+    return {
+        "logits": ops.convert_to_numpy(model({"targets": ref["targets"]})),
+        "step_logits": np.stack(steps, 1),
+    }
+
+
+def write_language_model_reference(work_dir: str) -> None:
+    rng = np.random.default_rng(1)
+    model = DecoderOnlyTransformer(
+        vocab_size=19,
+        hidden_size=32,
+        filter_size=48,
+        num_layers=2,
+        attention=AttentionSpec(num_heads=4, max_relative_position=3),
+    )
+    model.build()
+    model.set_weights(
+        [rng.normal(scale=0.5, size=w.shape).astype("float32") for w in model.weights]
+    )
+    prompts = rng.integers(2, 19, size=(3, 5)).astype("int32")
+    prompts[1, 2:] = 0
+    prompts[2, :] = 0  # unconditional
+    ref = {
+        "prompts": prompts,
+        "continuations": rng.integers(2, 19, size=(3, 3)).astype("int32"),
+        "targets": rng.integers(2, 19, size=(3, 7)).astype("int32"),
+    }
+    ref.update(language_model_outputs(model, ref))
+    model.save(os.path.join(work_dir, "language_model.keras"))
+    np.savez(os.path.join(work_dir, "language_model.npz"), **ref)
+
+
+def check_language_model(work_dir: str) -> list[str]:
+    ref = dict(np.load(os.path.join(work_dir, "language_model.npz")))
+    model = keras.models.load_model(os.path.join(work_dir, "language_model.keras"))
+    if not isinstance(model, DecoderOnlyTransformer):
+        return [f"language_model: loaded a {type(model).__name__}"]
+    got = language_model_outputs(model, ref)
+    return [
+        problem
+        for output in ("logits", "step_logits")
+        for problem in compare(f"language_model {output}", got[output], ref[output])
+    ]
 
 
 def write_model_reference(work_dir: str, name: str, kwargs: dict) -> None:
@@ -149,6 +204,7 @@ def check(work_dir: str) -> int:
     problems = []
     for name in MODELS:
         problems += check_model(work_dir, name)
+    problems += check_language_model(work_dir)
     for length, channels, start in [(5, 8, 0), (7, 13, 3), (50, 64, 117)]:
         signal = ops.convert_to_numpy(get_timing_signal_1d(length, channels, start_index=start))
         want = numpy_timing_signal(length, channels, start)

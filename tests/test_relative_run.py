@@ -52,7 +52,9 @@ def relative_run(tmp_path_factory):
         for line in (first.stdout + second.stdout).splitlines()
         if line.startswith("eval at step")
     ]
-    assert len(losses) == 4 and losses[-1] < 0.5 * losses[0], losses
+    # Steps 50..200 of a model that learns fast: the eval loss falls, not always smoothly
+    # (data order varies run to run), so the bound is loose.
+    assert len(losses) == 4 and losses[-1] < 0.8 * losses[0], losses
     return str(data_dir), str(output_dir)
 
 

@@ -28,7 +28,8 @@ from t2t_lite.models.registry import (
     register_model,
     run_model_name,
 )
-from t2t_lite.models.transformer import Transformer, initializer_from_hparams, shift_right
+from t2t_lite.models.transformer import Transformer
+from t2t_lite.models.transformer_family import initializer_from_hparams, shift_right
 
 # name -> the module that defines it, imported when the name is first read.
 _TENSORFLOW_ONLY = {

@@ -15,11 +15,10 @@ from t2t_lite.layers import (
     large_negative_number,
 )
 from t2t_lite.models.model_interface import PROMPT, FeatureSpec, T2TModel, repeat_rows
-from t2t_lite.models.transformer import (
-    initializer_from_hparams,
-    scale_embeddings_from_hparams,
+from t2t_lite.models.transformer_family import (
+    family_config,
+    family_kwargs_from_hparams,
     shift_right,
-    timing_signal_from_hparams,
 )
 
 if TYPE_CHECKING:
@@ -125,17 +124,8 @@ class DecoderOnlyTransformer(T2TModel):
         """The decoder-only model T2T's `transformer` builds from `hparams` without inputs."""
         return cls(
             vocab_size=vocab_size,
-            hidden_size=hparams.hidden_size,
-            filter_size=hparams.filter_size,
-            attention=AttentionSpec.from_hparams(hparams),
             num_layers=hparams.num_decoder_layers or hparams.num_hidden_layers,
-            relu_dropout=hparams.relu_dropout,
-            layer_prepostprocess_dropout=hparams.layer_prepostprocess_dropout,
-            norm_epsilon=hparams.norm_epsilon,
-            shared_embedding_and_softmax_weights=hparams.shared_embedding_and_softmax_weights,
-            kernel_initializer=initializer_from_hparams(hparams),
-            scale_embeddings=scale_embeddings_from_hparams(hparams),
-            use_timing_signal=timing_signal_from_hparams(hparams),
+            **family_kwargs_from_hparams(hparams),
             **kwargs,
         )
 
@@ -224,20 +214,4 @@ class DecoderOnlyTransformer(T2TModel):
         return self._logits(x)[:, 0, :], cache
 
     def get_config(self):
-        return {
-            "name": self.name,
-            "trainable": self.trainable,
-            "dtype": keras.dtype_policies.serialize(self.dtype_policy),
-            "vocab_size": self.vocab_size,
-            "hidden_size": self.hidden_size,
-            "filter_size": self.filter_size,
-            "attention": self.attention.get_config(),
-            "num_layers": self.num_layers,
-            "relu_dropout": self.relu_dropout,
-            "layer_prepostprocess_dropout": self.layer_prepostprocess_dropout,
-            "norm_epsilon": self.norm_epsilon,
-            "shared_embedding_and_softmax_weights": self.shared_embedding_and_softmax_weights,
-            "kernel_initializer": keras.initializers.serialize(self.kernel_initializer),
-            "scale_embeddings": self.scale_embeddings,
-            "use_timing_signal": self.use_timing_signal,
-        }
+        return family_config(self, "vocab_size", "num_layers")

@@ -1,12 +1,10 @@
-"""The encoder-decoder Transformer of T2T's `transformer` model, as a `keras.Model`, and
-the hparams rules both Transformer families share."""
+"""The encoder-decoder Transformer of T2T's `transformer` model, as a `keras.Model`."""
 
 from typing import TYPE_CHECKING
 
 import keras
 from keras import ops
 
-from t2t_lite.errors import HParamsError
 from t2t_lite.ids import PAD_ID
 from t2t_lite.layers import (
     AddTimingSignal,
@@ -23,57 +21,18 @@ from t2t_lite.models.model_interface import (
     repeat_rows,
 )
 from t2t_lite.models.registry import register_model
+from t2t_lite.models.transformer_family import (
+    family_config,
+    family_kwargs_from_hparams,
+    has_inputs,
+    shift_right,
+)
 
 # Rows of T2T's target space embedding table (`SpaceID`s).
 NUM_TARGET_SPACES = 32
 
 if TYPE_CHECKING:  # hparams.py reads files through TensorFlow; the model runs without it
     from t2t_lite.hparams import HParams
-
-
-def initializer_from_hparams(hparams: "HParams") -> keras.initializers.Initializer:
-    """T2T's `initializer` / `initializer_gain` as a Keras initializer."""
-    gain = hparams.initializer_gain
-    if hparams.initializer == "uniform_unit_scaling":
-        return keras.initializers.VarianceScaling(gain, mode="fan_avg", distribution="uniform")
-    if hparams.initializer == "normal_unit_scaling":
-        return keras.initializers.VarianceScaling(
-            gain, mode="fan_avg", distribution="truncated_normal"
-        )
-    raise HParamsError(
-        f"hparams.initializer={hparams.initializer!r} is not supported; "
-        "use uniform_unit_scaling or normal_unit_scaling"
-    )
-
-
-def scale_embeddings_from_hparams(hparams: "HParams") -> bool:
-    """T2T's `multiply_embedding_mode`: `sqrt_depth` scales embeddings, `none` does not."""
-    mode = hparams.multiply_embedding_mode
-    if mode not in ("sqrt_depth", "none"):
-        raise HParamsError(
-            f"hparams.multiply_embedding_mode={mode!r} is not supported; use sqrt_depth or none"
-        )
-    return mode == "sqrt_depth"
-
-
-# T2T's `pos` values t2t_lite computes: the timing signal, or no position signal (T2T's
-# None, which `transformer_relative` sets: relative attention alone).
-POSITION_SIGNALS = ("timing", "none")
-
-
-def timing_signal_from_hparams(hparams: "HParams") -> bool:
-    """Whether T2T's `pos` adds the sinusoidal timing signal (absent: it does)."""
-    pos = hparams.pos if "pos" in hparams else "timing"
-    if pos not in POSITION_SIGNALS:
-        raise HParamsError(
-            f"hparams.pos={pos!r} is not supported; use " + " or ".join(POSITION_SIGNALS)
-        )
-    return pos == "timing"
-
-
-def has_inputs(hparams: "HParams") -> bool:
-    """Whether a run's problem has inputs (runs recorded before the entry existed did)."""
-    return hparams.has_inputs if "has_inputs" in hparams else True
 
 
 @register_model("transformer")
@@ -210,22 +169,13 @@ class Transformer(T2TModel):
         return cls(
             input_vocab_size=input_vocab_size,
             target_vocab_size=target_vocab_size,
-            hidden_size=hparams.hidden_size,
-            filter_size=hparams.filter_size,
-            attention=AttentionSpec.from_hparams(hparams),
             num_encoder_layers=hparams.num_encoder_layers or hparams.num_hidden_layers,
             num_decoder_layers=hparams.num_decoder_layers or hparams.num_hidden_layers,
-            relu_dropout=hparams.relu_dropout,
-            layer_prepostprocess_dropout=hparams.layer_prepostprocess_dropout,
-            norm_epsilon=hparams.norm_epsilon,
-            shared_embedding_and_softmax_weights=hparams.shared_embedding_and_softmax_weights,
             shared_embedding=hparams.shared_embedding,
-            kernel_initializer=initializer_from_hparams(hparams),
-            scale_embeddings=scale_embeddings_from_hparams(hparams),
             target_space_id=(
                 hparams.target_space_id if hparams.use_target_space_embedding else None
             ),
-            use_timing_signal=timing_signal_from_hparams(hparams),
+            **family_kwargs_from_hparams(hparams),
             **kwargs,
         )
 
@@ -356,29 +306,12 @@ class Transformer(T2TModel):
         return self.decode(decoder_input_ids, encoder_output, memory_bias, training=training)
 
     def get_config(self):
-        return {
-            "name": self.name,
-            "trainable": self.trainable,
-            "dtype": keras.dtype_policies.serialize(self.dtype_policy),
-            "input_vocab_size": self.input_vocab_size,
-            "target_vocab_size": self.target_vocab_size,
-            "hidden_size": self.hidden_size,
-            "filter_size": self.filter_size,
-            "attention": self.attention.get_config(),
-            "num_encoder_layers": self.num_encoder_layers,
-            "num_decoder_layers": self.num_decoder_layers,
-            "relu_dropout": self.relu_dropout,
-            "layer_prepostprocess_dropout": self.layer_prepostprocess_dropout,
-            "norm_epsilon": self.norm_epsilon,
-            "shared_embedding_and_softmax_weights": self.shared_embedding_and_softmax_weights,
-            "shared_embedding": self.shared_embedding,
-            "kernel_initializer": keras.initializers.serialize(self.kernel_initializer),
-            "scale_embeddings": self.scale_embeddings,
-            "target_space_id": self.target_space_id,
-            "use_timing_signal": self.use_timing_signal,
-        }
-
-
-def shift_right(ids, pad_id: int = PAD_ID):
-    """`[batch, length]` -> the same ids one position later, `pad_id` in front."""
-    return ops.pad(ids, [[0, 0], [1, 0]], constant_values=pad_id)[:, :-1]
+        return family_config(
+            self,
+            "input_vocab_size",
+            "target_vocab_size",
+            "num_encoder_layers",
+            "num_decoder_layers",
+            "shared_embedding",
+            "target_space_id",
+        )

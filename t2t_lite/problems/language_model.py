@@ -8,7 +8,7 @@ from t2t_lite.problems.multi30k import MULTI30K_FILES, MULTI30K_URL
 from t2t_lite.problems.problem import TRAIN
 from t2t_lite.problems.registry import register_problem
 from t2t_lite.problems.text_files import read_lines
-from t2t_lite.problems.text_problem import LanguageModelProblem
+from t2t_lite.problems.text_problem import LanguageModelProblem, UserFilesMixin
 
 
 def _non_empty(path: str) -> list[str]:
@@ -22,7 +22,7 @@ def _non_empty(path: str) -> list[str]:
 
 
 @register_problem
-class LanguagemodelTextFiles(LanguageModelProblem):
+class LanguagemodelTextFiles(UserFilesMixin, LanguageModelProblem):
     """A language model on the user's text: one example per line, plain or `.gz`
     (`t2t-datagen --problem=languagemodel_text_files --train_text=F --dev_text=F`).
 
@@ -39,22 +39,10 @@ class LanguagemodelTextFiles(LanguageModelProblem):
         approx_vocab_size: int = 8000,
     ):
         super().__init__(was_reversed)
-        self.corpus = dict(corpus or {})
-        self.approx_vocab_size = approx_vocab_size
-        if self.corpus:
-            if TRAIN not in self.corpus:
-                raise DataError("languagemodel_text_files needs --train_text")
-            self.num_shards = {split: (10 if split == TRAIN else 1) for split in self.corpus}
-
-    @property
-    def vocab_filename(self) -> str:
-        # The size is the user's choice, not part of the problem (as translate_parallel_text).
-        return f"vocab.{self.dataset_name}.{self.vocabulary_class.file_suffix}"
+        self._set_corpus(corpus, approx_vocab_size, "--train_text")
 
     def text_lines(self, split: str, tmp_dir: str) -> list[str]:
-        if split not in self.corpus:
-            raise DataError(f"languagemodel_text_files: no file given for the {split} split")
-        return _non_empty(self.corpus[split])
+        return _non_empty(self._split_files(split))
 
 
 @register_problem

@@ -1,15 +1,13 @@
 """A user's own parallel corpus, without writing code: plain-text (or `.gz`) source and
 target files per split, one sentence per line."""
 
-from t2t_lite.errors import DataError
-from t2t_lite.problems.problem import TRAIN
 from t2t_lite.problems.registry import register_problem
 from t2t_lite.problems.text_files import read_parallel
-from t2t_lite.problems.text_problem import Text2TextProblem
+from t2t_lite.problems.text_problem import Text2TextProblem, UserFilesMixin
 
 
 @register_problem
-class TranslateParallelText(Text2TextProblem):
+class TranslateParallelText(UserFilesMixin, Text2TextProblem):
     """Translation from the user's files.
 
     Args:
@@ -25,20 +23,7 @@ class TranslateParallelText(Text2TextProblem):
         approx_vocab_size: int = 8000,
     ):
         super().__init__(was_reversed)
-        self.corpus = dict(corpus or {})
-        self.approx_vocab_size = approx_vocab_size
-        if self.corpus:
-            if TRAIN not in self.corpus:
-                raise DataError("translate_parallel_text needs train source and target files")
-            self.num_shards = {split: (10 if split == TRAIN else 1) for split in self.corpus}
-
-    @property
-    def vocab_filename(self) -> str:
-        # The size is the user's choice, not part of the problem, so readers find the file
-        # without being told it.
-        return f"vocab.{self.dataset_name}.{self.vocabulary_class.file_suffix}"
+        self._set_corpus(corpus, approx_vocab_size, "train source and target files")
 
     def text_pairs(self, split: str, tmp_dir: str) -> list[tuple[str, str]]:
-        if split not in self.corpus:
-            raise DataError(f"translate_parallel_text: no files given for the {split} split")
-        return read_parallel(*self.corpus[split])
+        return read_parallel(*self._split_files(split))

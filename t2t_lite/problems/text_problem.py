@@ -141,3 +141,27 @@ class LanguageModelProblem(TextProblem):
 
     def text_examples(self, split: str, tmp_dir: str) -> list[tuple[str, ...]]:
         return [(line,) for line in self.text_lines(split, tmp_dir)]
+
+
+class UserFilesMixin:
+    """What the problems over a user's own files share (`translate_parallel_text`,
+    `languagemodel_text_files`): the files by split, given to generate data (not to read
+    it back), `train` required, and a vocabulary file named without its size (the size
+    is the user's choice, so readers find the file without being told it)."""
+
+    def _set_corpus(self, corpus: dict | None, approx_vocab_size: int, train_flags: str) -> None:
+        self.corpus = dict(corpus or {})
+        self.approx_vocab_size = approx_vocab_size
+        if self.corpus:
+            if TRAIN not in self.corpus:
+                raise DataError(f"{self.dataset_name} needs {train_flags}")
+            self.num_shards = {split: (10 if split == TRAIN else 1) for split in self.corpus}
+
+    def _split_files(self, split: str):
+        if split not in self.corpus:
+            raise DataError(f"{self.dataset_name}: no files given for the {split} split")
+        return self.corpus[split]
+
+    @property
+    def vocab_filename(self) -> str:
+        return f"vocab.{self.dataset_name}.{self.vocabulary_class.file_suffix}"

@@ -23,7 +23,7 @@ from collections.abc import Iterable
 
 from t2t_lite.hparams import HParams, HParamsError, get_hparams
 from t2t_lite.layers.attention_spec import SELF_ATTENTION_TYPES
-from t2t_lite.models.transformer import POSITION_SIGNALS
+from t2t_lite.models.transformer_family import POSITION_SIGNALS
 
 # The t2t_lite set an imported run is recorded under; every value is written anyway.
 IMPORT_HPARAMS_SET = "transformer_base"
