@@ -149,7 +149,8 @@ def counting_lines(count: int, seed: int) -> list[str]:
 
 def train_lm_run(root) -> tuple[str, str]:
     """`(data_dir, output_dir)` of a small language model (languagemodel_text_files) on
-    `counting_lines`, trained with train_and_evaluate by t2t-trainer --model=transformer."""
+    `counting_lines`, trained with train_and_evaluate by t2t-trainer --model=transformer,
+    mirrored over two logical CPU devices (a strategy other than one device)."""
     root.mkdir(parents=True, exist_ok=True)
     data_dir, output_dir = root / "data", root / "run"
     train, dev = root / "train.txt", root / "dev.txt"
@@ -175,8 +176,11 @@ def train_lm_run(root) -> tuple[str, str]:
         f"--train_steps={LM_STEPS}",
         f"--local_eval_frequency={LM_STEPS}",
         "--eval_steps=0",
+        "--num_cpu_devices=2",
+        "--distribution_strategy=mirrored",
         timeout=600,
     )
     assert result.returncode == 0, result.stderr
+    assert "mirrored strategy with 2 replica(s)" in result.stderr
     (root / "trainer.out").write_text(result.stdout, encoding="utf-8")
     return str(data_dir), str(output_dir)

@@ -13,6 +13,7 @@ import pytest
 from test_exporter import OP_AUDIT_SCRIPT, run_python
 
 from binaries import SCRIPTS, binary_env, run_binary
+from decode_runs import LM_STEPS
 
 pytestmark = pytest.mark.slow
 
@@ -59,6 +60,7 @@ def test_the_run_records_a_decoder_only_transformer_and_evaluates_perplexity(lm_
     assert hparams["model"] == "transformer" and hparams["has_inputs"] is False
     assert hparams["input_vocab_size"] == 0
     stdout = (pathlib.Path(output_dir).parent / "trainer.out").read_text()
+    assert f"Trained to step {LM_STEPS}" in stdout
     found = re.search(r"neg_log_perplexity (-?[\d.]+), perplexity ([\d.]+)", stdout)
     assert found, stdout
     assert float(found.group(2)) == pytest.approx(math.exp(-float(found.group(1))), rel=1e-3)
