@@ -129,14 +129,24 @@ def test_beam_scores_are_length_penalised_log_probabilities(model_and_inputs):
         model, batch, decoding.BeamSearch(3, alpha, return_beams=True, extra_length=3)
     )
     for row in range(len(batch)):
+        finished, alive = [], []
         for beam in range(3):
             seq = decoding.cut_at_eos(ids.numpy()[row, beam])
             features = {"inputs": tf.constant(batch[row : row + 1]), "targets": tf.constant([seq])}
             log_probs = tf.nn.log_softmax(model(features, training=False)[0]).numpy()
             total = sum(log_probs[t, token] for t, token in enumerate(seq))
-            expected = total / ((5.0 + len(seq)) / 6.0) ** alpha
-            assert scores.numpy()[row, beam] == pytest.approx(expected, abs=1e-3)
-        assert list(scores.numpy()[row]) == sorted(scores.numpy()[row], reverse=True)
+            score = scores.numpy()[row, beam]
+            if seq[-1] == EOS:
+                assert not alive, "finished beams come before unfinished ones"
+                finished.append(score)
+                expected = total / ((5.0 + len(seq)) / 6.0) ** alpha
+            else:
+                # As in T2T, a beam that never ended scores its plain log-probability.
+                alive.append(score)
+                expected = total
+            assert score == pytest.approx(expected, abs=1e-3)
+        assert finished == sorted(finished, reverse=True)
+        assert alive == sorted(alive, reverse=True)
 
 
 def test_decoding_compiles_under_xla(model_and_inputs):
