@@ -37,6 +37,11 @@ for _split in ("train", "dev", "test"):
         f"{_split}_target", None, f"translate_parallel_text: target file of the {_split} split."
     )
     flags.DEFINE_string(
+        f"{_split}_dir",
+        None,
+        f"image_folder: the {_split} split, one sub-folder of PNG or JPEG images per class.",
+    )
+    flags.DEFINE_string(
         f"{_split}_text",
         None,
         f"languagemodel_text_files: text of the {_split} split, one example per line "
@@ -48,6 +53,14 @@ flags.DEFINE_integer(
     "translate_parallel_text and languagemodel_text_files: vocabulary size.",
     lower_bound=300,
 )
+flags.DEFINE_integer(
+    "image_size",
+    0,
+    "image_folder: resize every image to this square side (0: keep; training resizes to the "
+    "model's).",
+    lower_bound=0,
+)
+flags.DEFINE_integer("channels", 3, "image_folder: 1 (grey) or 3 (RGB); images are converted.")
 FLAGS = flags.FLAGS
 
 
@@ -112,6 +125,17 @@ def text_corpus() -> dict:
 
 
 def problem_kwargs(name: str, corpus: dict) -> dict:
+    if name == "image_folder":
+        folders = {
+            split: os.path.expanduser(FLAGS[f"{split}_dir"].value)
+            for split in ("train", "dev", "test")
+            if FLAGS[f"{split}_dir"].value
+        }
+        if "train" not in folders:
+            raise app.UsageError("image_folder needs --train_dir (and --dev_dir to evaluate)")
+        if FLAGS.channels not in (1, 3):
+            raise app.UsageError(f"--channels={FLAGS.channels}: use 1 (grey) or 3 (RGB)")
+        return {"corpus": folders, "image_size": FLAGS.image_size, "channels": FLAGS.channels}
     if name == "languagemodel_text_files":
         text = text_corpus()
         if "train" not in text:

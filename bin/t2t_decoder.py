@@ -120,6 +120,9 @@ def main(argv):
         raise app.UsageError(
             f"--model={FLAGS.model}, but {output_dir} trained --model={model_name}"
         )
+    if run.model.task == "classification":
+        classify(run, data_dir, output_dir, decode_hp, model_name)
+        return
     decode_input = run.model.decode_input
     prompts = decode_input.blank_is_unconditional
     strategy = decoding.strategy_from_decode_hparams(decode_hp)
@@ -175,6 +178,45 @@ def main(argv):
         decode_hp.batch_size,
         os.path.expanduser(base),
         decode_hp.num_samples,
+    )
+    print(report.summary())
+
+
+def classify(run, data_dir: str, output_dir: str, decode_hp, model_name: str) -> None:
+    """t2t-decoder for a classifier: each line (an image file's path, or a text) gets its
+    class name and probability; without a file, the dev split and its accuracy."""
+    from t2t_lite import decoding
+    from t2t_lite.utils.text_lines import read_lines, write_lines_atomically
+
+    def classify_lines(lines, source):
+        return decoding.classify_lines(
+            run.model, lines, run.vocabulary, run.hparams, decode_hp.batch_size, source
+        )
+
+    if FLAGS.decode_interactive:
+        for number, line in enumerate(sys.stdin, start=1):
+            print(classify_lines([line.rstrip("\r\n")], f"stdin line {number}")[0], flush=True)
+        return
+    if FLAGS.decode_from_file:
+        source = os.path.expanduser(FLAGS.decode_from_file)
+        outputs = classify_lines(read_lines(source, "--decode_from_file"), source)
+        target = os.path.expanduser(
+            FLAGS.decode_to_file or decode_filename(source, model_name, run.problem.name, decode_hp)
+        )
+        write_lines_atomically(target, outputs)
+        print(f"Wrote {len(outputs)} classes of {source} to {target}")
+        return
+    base = FLAGS.decode_to_file or os.path.join(
+        output_dir, decode_filename("dev", model_name, run.problem.name, decode_hp)
+    )
+    report = decoding.classify_dev_split(
+        run.problem,
+        data_dir,
+        run.vocabulary,
+        run.model,
+        run.hparams,
+        decode_hp.batch_size,
+        os.path.expanduser(base),
     )
     print(report.summary())
 

@@ -63,11 +63,10 @@ def main(argv):
     )
     run = runs.open_trained_run(output_dir, data_dir, FLAGS.hparams, checkpoint_path)
     strategy = decoding.strategy_from_decode_hparams(decode_hp)
-    module = export.TextGenerationModule(
-        run.model, run.vocabulary, max_length=run.hparams.max_length, strategy=strategy
-    )
+    module = export.serving_module(run.model, run.vocabulary, run.hparams, strategy)
     path = export.export_versioned(module, module.signatures(), export_dir, FLAGS.version)
-    logging.info("exported with %s", strategy)
+    if run.model.task != "classification":
+        logging.info("exported with %s", strategy)
     print(f"Exported {run.checkpoint} to {path}")
 
 

@@ -3,9 +3,11 @@ loading it with TensorFlow and TF-Text alone, and prints each answer.
 
     t2t-query-export --export_dir=~/t2t_train/multi30k/export --inputs="A dog runs ."
     t2t-query-export --export_dir=t2t_work/quickstart/export --inputs="1 2 3" --expected="3 2 1"
+    t2t-query-export --export_dir=t2t_work/image_digits/run/export --inputs=seven.png --expected=7
 
 It loads the highest version under --export_dir (or --export_dir itself, when that is a
-version). With --expected, it exits with status 1 when an answer differs.
+version). An image classifier's --inputs are image files, sent as their bytes. With
+--expected, it exits with status 1 when an answer differs.
 """
 
 import os
@@ -17,7 +19,9 @@ from t2t_lite_bin import cli
 cli.quiet_tensorflow()
 
 flags.DEFINE_string("export_dir", None, "A t2t-exporter --export_dir, or one version in it.")
-flags.DEFINE_multi_string("inputs", None, "Input text; repeat the flag to send a batch.")
+flags.DEFINE_multi_string(
+    "inputs", None, "Input text (an image classifier's: an image file); repeat for a batch."
+)
 flags.DEFINE_multi_string("expected", None, "The answer expected for each --inputs, in order.")
 FLAGS = flags.FLAGS
 
@@ -51,8 +55,22 @@ def main(argv):
     import tensorflow_text  # noqa: F401  (registers the tokenizer ops, as TF Serving bundles them)
 
     path = saved_model_path(os.path.expanduser(FLAGS.export_dir))
-    serve = tf.saved_model.load(path).signatures["serving_default"]
-    outputs = serve(inputs=tf.constant(inputs))["outputs"].numpy()
+    loaded = tf.saved_model.load(path)
+    serve = loaded.signatures["serving_default"]
+    sent = inputs
+    if hasattr(loaded, "input_kind") and loaded.input_kind.numpy() == b"image":
+        sent = []
+        for name in inputs:
+            if not tf.io.gfile.exists(os.path.expanduser(name)):
+                cli.fail(f"--inputs={name}: no such image file")
+            with tf.io.gfile.GFile(os.path.expanduser(name), "rb") as f:
+                sent.append(f.read())
+    try:
+        outputs = serve(inputs=tf.constant(sent))["outputs"].numpy()
+    except tf.errors.InvalidArgumentError as error:
+        from t2t_lite.errors import first_line
+
+        cli.fail(f"{path} refused the request: {first_line(error)}")
     wrong = 0
     for i, (text, output) in enumerate(zip(inputs, outputs, strict=True)):
         # With return_beams the answer is the best beam.

@@ -177,7 +177,7 @@ def main(argv):
     hparams = runs.with_problem_hparams(
         hparams,
         problem.name,
-        vocab["inputs"].vocab_size if problem.has_inputs else 0,
+        vocab["inputs"].vocab_size if "inputs" in vocab else 0,
         vocab["targets"].vocab_size,
         hparams_set,
         model=model_name,

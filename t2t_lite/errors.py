@@ -18,5 +18,10 @@ class HParamsError(T2TLiteError, ValueError):
 def first_line(error: BaseException) -> str:
     """The first non-empty line of an error's message (TF errors run to many lines), or its
     class name when the message is empty, for embedding in a one-line report."""
-    text = str(error).strip()
-    return text.splitlines()[0] if text else type(error).__name__
+    lines = [line.strip() for line in str(error).splitlines()]
+    # TF's graph errors start with where the op was defined; the reason comes after.
+    reasons = [line for line in lines if line and not line.startswith(_TF_PREAMBLE)]
+    return reasons[0] if reasons else (lines[0] if lines and lines[0] else type(error).__name__)
+
+
+_TF_PREAMBLE = ("Graph execution error", "Detected at node", "<stack traces", "[[")

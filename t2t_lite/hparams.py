@@ -284,3 +284,73 @@ def transformer_relative_tiny() -> HParams:
 @register_hparams
 def transformer_relative_big() -> HParams:
     return _relative(transformer_big())
+
+
+def _vision_transformer(
+    hidden_size: int, filter_size: int, num_heads: int, num_layers: int
+) -> HParams:
+    """The Vision Transformer's hparams over `transformer_base`'s (Dosovitskiy et al.
+    2021): 224x224 RGB images in 16x16 patches, a class token, learned position
+    embeddings (T2T's `pos="emb"`), GELU feed-forward; `batch_size` counts images."""
+    hparams = _resized(hidden_size, filter_size, num_heads, num_layers)
+    hparams.pos = "emb"
+    hparams.add("image_size", 224)
+    hparams.add("num_channels", 3)
+    hparams.add("patch_size", 16)
+    # "class_token" pools the class token's output; "mean" averages every position.
+    hparams.add("pooling", "class_token")
+    # "gelu" (ViT's) or "relu" (T2T's dense_relu_dense).
+    hparams.add("ffn_activation", "gelu")
+    # Training batches: "none"; "crop" (random crops of the image padded by 1/8 of its
+    # side: shifts); "flip_crop" (random horizontal flips too).
+    hparams.add("image_augmentation", "none")
+    hparams.batch_size = 1024
+    hparams.label_smoothing = 0.0
+    hparams.layer_prepostprocess_dropout = 0.0
+    hparams.attention_dropout = 0.0
+    hparams.relu_dropout = 0.0
+    hparams.optimizer_adam_beta2 = 0.999
+    hparams.optimizer_adam_epsilon = 1e-8
+    hparams.clip_grad_norm = 1.0
+    hparams.learning_rate_schedule = "constant*linear_warmup*cosdecay"
+    hparams.learning_rate_constant = 1e-3
+    hparams.learning_rate_warmup_steps = 10_000
+    hparams.learning_rate_decay_steps = 300_000
+    return hparams
+
+
+@register_hparams
+def vit_ti16() -> HParams:
+    """DeiT-Ti / Steiner et al.'s ViT-Ti/16."""
+    return _vision_transformer(192, 768, 3, 12)
+
+
+@register_hparams
+def vit_s16() -> HParams:
+    """DeiT-S / Steiner et al.'s ViT-S/16."""
+    return _vision_transformer(384, 1536, 6, 12)
+
+
+@register_hparams
+def vit_b16() -> HParams:
+    """ViT-B/16 (Dosovitskiy et al. 2021)."""
+    return _vision_transformer(768, 3072, 12, 12)
+
+
+@register_hparams
+def vit_l16() -> HParams:
+    """ViT-L/16 (Dosovitskiy et al. 2021)."""
+    return _vision_transformer(1024, 4096, 16, 24)
+
+
+@register_hparams
+def vit_tiny() -> HParams:
+    """A ViT for small images on a CPU: 32x32 images in 4x4 patches, 4 layers of 128."""
+    hparams = _vision_transformer(128, 256, 4, 4)
+    hparams.image_size = 32
+    hparams.patch_size = 4
+    hparams.batch_size = 128
+    hparams.layer_prepostprocess_dropout = 0.1
+    hparams.learning_rate_warmup_steps = 200
+    hparams.learning_rate_decay_steps = 3000
+    return hparams

@@ -3,7 +3,9 @@
 KERAS_BACKEND=tensorflow python tests/backend_check.py WORK_DIR
   builds two small Transformers (T2T's timing signal with dot-product attention, and
   relative attention without a timing signal) and a decoder-only one (prompts of
-  different lengths prefilled, then cached steps), and writes WORK_DIR/<name>.keras and
+  different lengths prefilled, then cached steps) and two Vision Transformers (class
+  token, learned positions, GELU; mean pooling, timing signal, ReLU), and writes
+  WORK_DIR/<name>.keras and
   <name>.npz (inputs and the TensorFlow backend's outputs);
 KERAS_BACKEND=jax (or torch) python tests/backend_check.py WORK_DIR
   with TensorFlow made unimportable, loads that model and checks its outputs
@@ -40,7 +42,7 @@ import numpy as np  # noqa: E402
 from keras import ops  # noqa: E402
 
 from t2t_lite.layers import AttentionSpec, get_timing_signal_1d  # noqa: E402
-from t2t_lite.models import DecoderOnlyTransformer, Transformer  # noqa: E402
+from t2t_lite.models import DecoderOnlyTransformer, Transformer, VisionTransformer  # noqa: E402
 
 TOLERANCE = 1e-5
 
@@ -95,7 +97,53 @@ def write_reference(work_dir: str) -> int:
     for name, kwargs in MODELS.items():
         write_model_reference(work_dir, name, kwargs)
     write_language_model_reference(work_dir)
+    write_vision_reference(work_dir)
     return 0
+
+
+# The Vision Transformer both ways: class token, learned positions, GELU; and mean
+# pooling, T2T's timing signal, ReLU.
+VISION_MODELS = {
+    "vit": dict(pooling="class_token", position="emb", activation="gelu"),
+    "vit_mean": dict(pooling="mean", position="timing", activation="relu"),
+}
+
+
+def write_vision_reference(work_dir: str) -> None:
+    rng = np.random.default_rng(2)
+    images = rng.uniform(size=(3, 8, 8, 3)).astype("float32")
+    for name, kwargs in VISION_MODELS.items():
+        model = VisionTransformer(
+            image_size=8,
+            num_channels=3,
+            patch_size=2,
+            num_classes=5,
+            hidden_size=32,
+            filter_size=48,
+            num_layers=2,
+            attention=AttentionSpec(num_heads=4),
+            **kwargs,
+        )
+        model.build()
+        model.set_weights(
+            [rng.normal(scale=0.5, size=w.shape).astype("float32") for w in model.weights]
+        )
+        logits = ops.convert_to_numpy(model({"inputs": images}))
+        model.save(os.path.join(work_dir, f"{name}.keras"))
+        np.savez(os.path.join(work_dir, f"{name}.npz"), images=images, logits=logits)
+
+
+def check_vision(work_dir: str) -> list[str]:
+    problems = []
+    for name in VISION_MODELS:
+        ref = dict(np.load(os.path.join(work_dir, f"{name}.npz")))
+        model = keras.models.load_model(os.path.join(work_dir, f"{name}.keras"))
+        if not isinstance(model, VisionTransformer):
+            problems.append(f"{name}: loaded a {type(model).__name__}")
+            continue
+        got = ops.convert_to_numpy(model({"inputs": ref["images"]}))
+        problems += compare(f"{name} logits", got, ref["logits"])
+    return problems
 
 
 def language_model_outputs(model, ref) -> dict:
@@ -205,6 +253,7 @@ def check(work_dir: str) -> int:
     for name in MODELS:
         problems += check_model(work_dir, name)
     problems += check_language_model(work_dir)
+    problems += check_vision(work_dir)
     for length, channels, start in [(5, 8, 0), (7, 13, 3), (50, 64, 117)]:
         signal = ops.convert_to_numpy(get_timing_signal_1d(length, channels, start_index=start))
         want = numpy_timing_signal(length, channels, start)

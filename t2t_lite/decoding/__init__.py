@@ -1,5 +1,6 @@
 """Decoding: cached greedy search (with samplers) and beam search over any registered
-model, T2T's decode hparams, and batched decoding of id sequences and text lines."""
+model, T2T's decode hparams, batched decoding of id sequences and text lines, and the
+classes a classifier gives images or texts."""
 
 from t2t_lite.utils.backend import require_tensorflow_backend
 
@@ -14,6 +15,7 @@ from t2t_lite.decoding.batch_decoding import (
     encode_lines,
 )
 from t2t_lite.decoding.beam_search import BeamSearch, beam_search, gather_beams, length_penalty
+from t2t_lite.decoding.classification import classify, classify_dev_split, classify_lines
 from t2t_lite.decoding.decode_hparams import decode_hparams, default_decode_hparams
 from t2t_lite.decoding.dev_split import DevDecodeReport, decode_dev_split
 from t2t_lite.decoding.greedy_search import GreedySearch, greedy_search
@@ -48,6 +50,9 @@ __all__ = [
     "RandomSampler",
     "Sampler",
     "check_sampling",
+    "classify",
+    "classify_dev_split",
+    "classify_lines",
     "combine_keys",
     "content_keys",
     "fit",

@@ -1,11 +1,29 @@
-"""Export: the text-in/text-out `TextGenerationModule` and versioned SavedModels for
-TensorFlow Serving."""
+"""Export: the text-in/text-out `TextGenerationModule`, the `ClassifierModule` (images or
+text in, class names and probabilities out) and versioned SavedModels for TensorFlow
+Serving."""
 
 from t2t_lite.utils.backend import require_tensorflow_backend
 
 require_tensorflow_backend("t2t_lite.export")
 
+from t2t_lite.export.classifier_module import ClassifierModule
 from t2t_lite.export.exporter import ExportError, existing_versions, export_versioned
 from t2t_lite.export.serving_module import TextGenerationModule
 
-__all__ = ["ExportError", "TextGenerationModule", "existing_versions", "export_versioned"]
+
+def serving_module(model, vocabulary: dict, hparams, strategy):
+    """The module that serves `model`: a `ClassifierModule` for a classifier, else a
+    `TextGenerationModule` searching with `strategy`."""
+    if model.task == "classification":
+        return ClassifierModule(model, vocabulary, hparams)
+    return TextGenerationModule(model, vocabulary, max_length=hparams.max_length, strategy=strategy)
+
+
+__all__ = [
+    "ClassifierModule",
+    "ExportError",
+    "TextGenerationModule",
+    "existing_versions",
+    "export_versioned",
+    "serving_module",
+]

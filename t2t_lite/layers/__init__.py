@@ -10,10 +10,13 @@ from t2t_lite.layers.attention_bias import (
     padding_bias,
 )
 from t2t_lite.layers.attention_spec import AttentionSpec
+from t2t_lite.layers.class_token import ClassToken
 from t2t_lite.layers.decoder_layer import DecoderLayer
 from t2t_lite.layers.encoder_layer import EncoderLayer
 from t2t_lite.layers.feed_forward import FeedForward
 from t2t_lite.layers.multi_head_attention import MultiHeadAttention
+from t2t_lite.layers.patch_embedding import PatchEmbedding
+from t2t_lite.layers.position_embedding import PositionEmbedding
 from t2t_lite.layers.timing_signal import (
     AddTimingSignal,
     add_timing_signal_1d,
@@ -26,10 +29,13 @@ from t2t_lite.layers.transformer_encoder import TransformerEncoder
 __all__ = [
     "AddTimingSignal",
     "AttentionSpec",
+    "ClassToken",
     "DecoderLayer",
     "EncoderLayer",
     "FeedForward",
     "MultiHeadAttention",
+    "PatchEmbedding",
+    "PositionEmbedding",
     "TokenEmbedding",
     "TransformerDecoder",
     "TransformerEncoder",

@@ -20,6 +20,7 @@ class PreNormLayerBase(keras.layers.Layer):
         (T2T's `layer_prepostprocess_dropout`).
       norm_epsilon: LayerNormalization epsilon.
       kernel_initializer: initializer of every kernel.
+      activation: of the feed-forward hidden layer, "relu" (T2T's) or "gelu" (ViT's).
     """
 
     def __init__(
@@ -30,9 +31,11 @@ class PreNormLayerBase(keras.layers.Layer):
         dropout: float = 0.0,
         norm_epsilon: float = 1e-6,
         kernel_initializer="glorot_uniform",
+        activation: str = "relu",
         **kwargs,
     ):
         super().__init__(**kwargs)
+        self.activation = activation
         self.attention = AttentionSpec.coerce(attention)
         self.filter_size = filter_size
         self.relu_dropout = relu_dropout
@@ -46,6 +49,7 @@ class PreNormLayerBase(keras.layers.Layer):
             filter_size,
             dropout=relu_dropout,
             kernel_initializer=self.kernel_initializer,
+            activation=activation,
             dtype=self.dtype_policy,
             name="feed_forward",
         )
@@ -94,6 +98,7 @@ class PreNormLayerBase(keras.layers.Layer):
             dropout=self.dropout,
             norm_epsilon=self.norm_epsilon,
             kernel_initializer=keras.initializers.serialize(self.kernel_initializer),
+            activation=self.activation,
         )
         return config
 
@@ -104,8 +109,8 @@ class LayerStackBase(keras.layers.Layer):
 
     Args:
       num_layers: number of layers.
-      attention, filter_size, relu_dropout, dropout, norm_epsilon, kernel_initializer:
-        passed to every layer (see `PreNormLayerBase`).
+      attention, filter_size, relu_dropout, dropout, norm_epsilon, kernel_initializer,
+        activation: passed to every layer (see `PreNormLayerBase`).
     """
 
     layer_class: type = PreNormLayerBase
@@ -119,6 +124,7 @@ class LayerStackBase(keras.layers.Layer):
         dropout: float = 0.0,
         norm_epsilon: float = 1e-6,
         kernel_initializer="glorot_uniform",
+        activation: str = "relu",
         **kwargs,
     ):
         super().__init__(**kwargs)
@@ -132,6 +138,7 @@ class LayerStackBase(keras.layers.Layer):
             kernel_initializer=keras.initializers.serialize(
                 keras.initializers.get(kernel_initializer)
             ),
+            activation=activation,
         )
         self.layers = [self._make_layer(i) for i in range(num_layers)]
         self.output_norm = keras.layers.LayerNormalization(

@@ -1,11 +1,15 @@
-"""Position-wise feed-forward block: T2T's `dense_relu_dense`."""
+"""Position-wise feed-forward block: T2T's `dense_relu_dense` (or GELU, the Vision
+Transformer's)."""
 
 import keras
+
+ACTIVATIONS = ("relu", "gelu")
 
 
 @keras.saving.register_keras_serializable(package="t2t_lite")
 class FeedForward(keras.layers.Layer):
-    """`dense(relu(dense(x)))` with dropout between the two, as T2T's `dense_relu_dense`.
+    """`dense(relu(dense(x)))` with dropout between the two, as T2T's `dense_relu_dense`
+    (`activation="gelu"`: the Vision Transformer's MLP block).
 
     Call arguments:
       inputs: `[batch, length, depth]`.
@@ -15,10 +19,11 @@ class FeedForward(keras.layers.Layer):
       `[batch, length, output_depth]` (`output_depth` defaults to `depth`).
 
     Args:
-      filter_size: width of the hidden ReLU layer.
+      filter_size: width of the hidden layer.
       output_depth: depth of the output; defaults to the input depth.
-      dropout: dropout rate on the ReLU activations (T2T's `relu_dropout`).
+      dropout: dropout rate on the hidden activations (T2T's `relu_dropout`).
       kernel_initializer: initializer of both kernels.
+      activation: of the hidden layer, "relu" (T2T's) or "gelu" (exact, as Keras').
     """
 
     def __init__(
@@ -27,16 +32,20 @@ class FeedForward(keras.layers.Layer):
         output_depth: int | None = None,
         dropout: float = 0.0,
         kernel_initializer="glorot_uniform",
+        activation: str = "relu",
         **kwargs,
     ):
         super().__init__(**kwargs)
+        if activation not in ACTIVATIONS:
+            raise ValueError(f"FeedForward activation {activation!r}: use relu or gelu")
+        self.activation = activation
         self.filter_size = filter_size
         self.output_depth = output_depth
         self.dropout = dropout
         self.kernel_initializer = keras.initializers.get(kernel_initializer)
         self.filter_dense = keras.layers.Dense(
             filter_size,
-            activation="relu",
+            activation=activation,
             kernel_initializer=self.kernel_initializer,
             dtype=self.dtype_policy,
             name="filter",
@@ -69,5 +78,6 @@ class FeedForward(keras.layers.Layer):
             output_depth=self.output_depth,
             dropout=self.dropout,
             kernel_initializer=keras.initializers.serialize(self.kernel_initializer),
+            activation=self.activation,
         )
         return config

@@ -2,7 +2,8 @@
 
 `T2TModel` is what every registered model declares (`model_interface`); `transformer`
 is the encoder-decoder `Transformer`, or `DecoderOnlyTransformer` on a problem without
-inputs. The models run on any Keras 3 backend and importing them loads no TensorFlow.
+inputs; `vision_transformer` is the encoder-only `VisionTransformer`. The models run on
+any Keras 3 backend and importing them loads no TensorFlow.
 The loss is TensorFlow's; it is imported on first use. A run's files, checkpoints and
 trained model are `t2t_lite.runs`'s.
 """
@@ -11,7 +12,9 @@ import importlib
 
 from t2t_lite.ids import EOS_ID, PAD_ID
 from t2t_lite.models.decoder_only import DecoderOnlyTransformer
+from t2t_lite.models.encoder_classifier import EncoderClassifier
 from t2t_lite.models.model_interface import (
+    FEATURE_KINDS,
     PROMPT,
     SOURCE_SENTENCE,
     DecodeInput,
@@ -30,6 +33,7 @@ from t2t_lite.models.registry import (
 )
 from t2t_lite.models.transformer import Transformer
 from t2t_lite.models.transformer_family import initializer_from_hparams, shift_right
+from t2t_lite.models.vision_transformer import VisionTransformer
 
 # name -> the module that defines it, imported when the name is first read.
 _TENSORFLOW_ONLY = {
@@ -59,9 +63,12 @@ __all__ = [
     "SOURCE_SENTENCE",
     "DecodeInput",
     "DecoderOnlyTransformer",
+    "EncoderClassifier",
+    "FEATURE_KINDS",
     "FeatureSpec",
     "T2TModel",
     "Transformer",
+    "VisionTransformer",
     "check_model_fits",
     "get_model_class",
     "initializer_from_hparams",

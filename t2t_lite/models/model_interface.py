@@ -26,19 +26,23 @@ from t2t_lite.ids import PAD_ID
 if TYPE_CHECKING:
     from t2t_lite.hparams import HParams
 
-# The feature kinds problems write: "ids" are variable-length int64 id sequences (0 pads,
-# EOS ends them) read through the vocabulary of the same name.
-FEATURE_KINDS = ("ids",)
+# The feature kinds problems write, and their dtype on disk: "ids" are variable-length id
+# sequences (0 pads, EOS ends them) read through the vocabulary of the same name; an
+# "image" is one encoded PNG or JPEG; a "label" is one class id of the label vocabulary.
+FEATURE_KINDS = {"ids": "int64", "image": "string", "label": "int64"}
+# What a model does with its features: generates ids one position at a time, or scores
+# classes once.
+TASKS = ("generation", "classification")
 
 
 @dataclasses.dataclass(frozen=True)
 class FeatureSpec:
     """One feature a model consumes: its kind (`FEATURE_KINDS`), dtype on disk, and the
-    problem vocabulary that encodes it."""
+    problem vocabulary that encodes it (None for images)."""
 
     kind: str = "ids"
     dtype: str = "int64"
-    vocabulary: str = "targets"
+    vocabulary: str | None = "targets"
 
 
 @dataclasses.dataclass(frozen=True)
@@ -77,12 +81,15 @@ PROMPT = DecodeInput("targets", "targets", False, "last", True)
 class T2TModel(keras.Model):
     """Base of the models `--model` names (see `register_model`).
 
-    Subclasses implement `feature_spec`, `from_run_hparams`, `call` (logits for the
-    features, teacher-forced), `begin_decode` and `decode_step`, and set `decode_input`.
-    `registered_name` is set by `register_model`.
+    Subclasses implement `feature_spec`, `from_run_hparams` and `call` (logits for the
+    features, teacher-forced). A generating model (`task = "generation"`) also
+    implements `begin_decode` and `decode_step` and sets `decode_input`; a classifier
+    (`task = "classification"`) returns logits `[batch, classes]` and overrides
+    `loss_labels`. `registered_name` is set by `register_model`.
     """
 
     registered_name: str = ""
+    task: str = "generation"
     decode_input: DecodeInput = SOURCE_SENTENCE
 
     @classmethod

@@ -9,7 +9,7 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 from t2t_lite.errors import HParamsError
-from t2t_lite.models.model_interface import T2TModel
+from t2t_lite.models.model_interface import FEATURE_KINDS, T2TModel
 from t2t_lite.utils.named_classes import name_registrar
 
 if TYPE_CHECKING:
@@ -49,10 +49,9 @@ def run_model_name(hparams: "HParams") -> str:
 def check_model_fits(
     model_name: str, hparams: "HParams", problem_name: str, problem_features: dict[str, str]
 ) -> None:
-    """An `HParamsError` unless the problem's features (name -> kind; each read through
-    the vocabulary of its name, ids stored as int64) meet the feature spec of
-    `model_name` built from `hparams`; the error names the model, the problem and the
-    feature."""
+    """An `HParamsError` unless the problem's features (name -> kind, as
+    `Problem.feature_kinds` gives them) meet the feature spec of `model_name` built from
+    `hparams`; the error names the model, the problem and the feature."""
     spec = get_model_class(model_name).feature_spec(hparams)
     for feature, wanted in spec.items():
         if feature not in problem_features:
@@ -60,13 +59,14 @@ def check_model_fits(
                 f"--model={model_name} needs the feature {feature!r}, which problem "
                 f"{problem_name} does not have (it has {', '.join(problem_features)})"
             )
-        if problem_features[feature] != wanted.kind or wanted.dtype != "int64":
+        kind = problem_features[feature]
+        if kind != wanted.kind or FEATURE_KINDS.get(kind) != wanted.dtype:
             raise HParamsError(
                 f"--model={model_name} needs {feature!r} of kind {wanted.kind} "
-                f"({wanted.dtype}), problem {problem_name} writes kind "
-                f"{problem_features[feature]} (int64)"
+                f"({wanted.dtype}), problem {problem_name} writes kind {kind} "
+                f"({FEATURE_KINDS.get(kind, 'unknown')})"
             )
-        if wanted.vocabulary not in problem_features:
+        if wanted.vocabulary is not None and wanted.vocabulary not in problem_features:
             raise HParamsError(
                 f"--model={model_name} reads {feature!r} through the {wanted.vocabulary!r} "
                 f"vocabulary, which problem {problem_name} does not have"

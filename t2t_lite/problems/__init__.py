@@ -1,4 +1,5 @@
-"""Problems (datasets), their vocabularies, TFRecord files and the tf.data input pipeline.
+"""Problems (datasets), their vocabularies and class labels, TFRecord files and the tf.data
+input pipeline.
 
 Importing the package registers the built-in problems.
 """
@@ -6,11 +7,14 @@ Importing the package registers the built-in problems.
 from t2t_lite.ids import EOS_ID, NUM_RESERVED_IDS, PAD_ID
 from t2t_lite.problems import (  # noqa: F401  (registration)
     algorithmic,
+    image_datasets,
     language_model,
     multi30k,
     parallel_text,
     wmt,
 )
+from t2t_lite.problems.class_labels import ClassLabels
+from t2t_lite.problems.image_problem import ImageClassificationProblem
 from t2t_lite.problems.input_pipeline import bucket_batch_sizes, bucket_boundaries, make_dataset
 from t2t_lite.problems.problem import DEV, TEST, TRAIN, Problem
 from t2t_lite.problems.registry import get_problem, list_problems, register_problem
@@ -33,6 +37,8 @@ __all__ = [
     "PAD_ID",
     "TEST",
     "TRAIN",
+    "ClassLabels",
+    "ImageClassificationProblem",
     "IntegerSymbolVocabulary",
     "LanguageModelProblem",
     "Problem",

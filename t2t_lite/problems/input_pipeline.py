@@ -56,6 +56,44 @@ def readable_records(path: str) -> int:
     return count
 
 
+def read_records(
+    files: str | Sequence[str],
+    training: bool,
+    seed: int | None = None,
+    input_context: tf.distribute.InputContext | None = None,
+    skip_corrupt_records: bool = False,
+) -> tf.data.Dataset:
+    """The serialized records of `files` (shards, or a glob of them): in training the files
+    are shuffled and read interleaved, otherwise in order, once; each input pipeline of
+    `input_context` reads its share of the files (see `make_dataset` for the rest)."""
+    what = files if isinstance(files, str) else f"the {len(files)} files given"
+    files = sorted(fs.glob(files)) if isinstance(files, str) else list(files)
+    if not files:
+        raise DataError(f"no data files match {what}; run t2t-datagen for this problem first")
+    counts = [-1] * len(files)  # take(-1): the whole file
+    if skip_corrupt_records:
+        counts = [readable_records(path) for path in files]
+    dataset = tf.data.Dataset.from_tensor_slices((files, tf.constant(counts, tf.int64)))
+    if input_context is not None and input_context.num_input_pipelines > 1:
+        if len(files) < input_context.num_input_pipelines:
+            raise DataError(
+                f"{len(files)} files in {what}, fewer than the "
+                f"{input_context.num_input_pipelines} input pipelines that read them"
+            )
+        dataset = dataset.shard(input_context.num_input_pipelines, input_context.input_pipeline_id)
+    if training:
+        dataset = dataset.shuffle(len(files), seed=seed)
+        dataset = dataset.interleave(
+            _read_file,
+            cycle_length=min(len(files), 8),
+            num_parallel_calls=tf.data.AUTOTUNE,
+            deterministic=False,
+        )
+    else:
+        dataset = dataset.flat_map(_read_file)
+    return dataset
+
+
 def make_dataset(
     files: str | Sequence[str],
     training: bool,
@@ -96,31 +134,7 @@ def make_dataset(
         length; examples longer than `max_length` are then always dropped.
       features: the id features of each example (the problem's).
     """
-    what = files if isinstance(files, str) else f"the {len(files)} files given"
-    files = sorted(fs.glob(files)) if isinstance(files, str) else list(files)
-    if not files:
-        raise DataError(f"no data files match {what}; run t2t-datagen for this problem first")
-    counts = [-1] * len(files)  # take(-1): the whole file
-    if skip_corrupt_records:
-        counts = [readable_records(path) for path in files]
-    dataset = tf.data.Dataset.from_tensor_slices((files, tf.constant(counts, tf.int64)))
-    if input_context is not None and input_context.num_input_pipelines > 1:
-        if len(files) < input_context.num_input_pipelines:
-            raise DataError(
-                f"{len(files)} files in {what}, fewer than the "
-                f"{input_context.num_input_pipelines} input pipelines that read them"
-            )
-        dataset = dataset.shard(input_context.num_input_pipelines, input_context.input_pipeline_id)
-    if training:
-        dataset = dataset.shuffle(len(files), seed=seed)
-        dataset = dataset.interleave(
-            _read_file,
-            cycle_length=min(len(files), 8),
-            num_parallel_calls=tf.data.AUTOTUNE,
-            deterministic=False,
-        )
-    else:
-        dataset = dataset.flat_map(_read_file)
+    dataset = read_records(files, training, seed, input_context, skip_corrupt_records)
     features = tuple(features)
     dataset = dataset.map(
         lambda record: parse_example(record, features),

@@ -79,6 +79,14 @@ class Problem(abc.ABC):
         """Yields one split's examples, each a tuple of id lists in `features` order
         (`(input_ids, target_ids)`; `(target_ids,)` for a language model), without EOS."""
 
+    def example_features(self, example: tuple) -> dict:
+        """One generated example as the features written to disk: each id list ends in
+        EOS."""
+        return {
+            name: list(feature) + [EOS_ID]
+            for name, feature in zip(self.features, example, strict=True)
+        }
+
     def shard_paths(self, data_dir: str, split: str) -> list[str]:
         """The files datagen writes for `split`."""
         return tfrecord_io.shard_paths(data_dir, self.dataset_name, split, self.num_shards[split])
@@ -155,12 +163,7 @@ class Problem(abc.ABC):
         for split in self.num_shards:
             ids = self.generate_ids(split, data_dir, tmp_dir, seed)
             examples = (
-                tfrecord_io.serialize_example(
-                    {
-                        name: list(feature) + [EOS_ID]
-                        for name, feature in zip(self.features, example, strict=True)
-                    }
-                )
+                tfrecord_io.serialize_example(self.example_features(example))
                 for example in _progress(_first(ids, max_cases), f"{self.dataset_name} {split}")
             )
             paths, count = tfrecord_io.write_shards(
@@ -231,8 +234,8 @@ class Problem(abc.ABC):
         for path in self.require_split(data_dir, split, f"decoding the {split} split"):
             try:
                 for record in tf.data.TFRecordDataset(path):
-                    example = tfrecord_io.parse_example(record, self.features)
-                    ids = tuple(example[name].numpy().tolist() for name in self.features)
+                    example = tfrecord_io.parse_example(record, self.features, self.feature_kinds)
+                    ids = tuple(_python(example[name]) for name in self.features)
                     yield ids[::-1] if self.was_reversed else ids
             except tf.errors.DataLossError:
                 raise tfrecord_io.corruption_error([path]) from None
@@ -243,6 +246,10 @@ class Problem(abc.ABC):
         if self.was_reversed:
             return {"inputs": vocab["targets"], "targets": vocab["inputs"]}
         return vocab
+
+
+def _python(value: tf.Tensor):
+    return value.numpy() if value.dtype == tf.string else value.numpy().tolist()
 
 
 def _first(items, max_cases: int):

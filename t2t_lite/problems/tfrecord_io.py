@@ -73,12 +73,16 @@ def splits_on_disk(data_dir: str, dataset_name: str) -> list[str]:
     return sorted({name[len(prefix) :].split("-", 1)[0] for name in names if name.count("-") >= 2})
 
 
-def serialize_example(features: Mapping[str, Sequence[int]]) -> bytes:
-    """A `tf.train.Example` of int64 id features, e.g. `{"inputs": [...], "targets": [...]}`."""
-    feature = {
-        name: tf.train.Feature(int64_list=tf.train.Int64List(value=ids))
-        for name, ids in features.items()
-    }
+def _feature(value: Sequence[int] | bytes) -> tf.train.Feature:
+    if isinstance(value, bytes):
+        return tf.train.Feature(bytes_list=tf.train.BytesList(value=[value]))
+    return tf.train.Feature(int64_list=tf.train.Int64List(value=value))
+
+
+def serialize_example(features: Mapping[str, Sequence[int] | bytes]) -> bytes:
+    """A `tf.train.Example` of int64 id features, e.g. `{"inputs": [...], "targets": [...]}`
+    (a `bytes` value, an encoded image, is one string)."""
+    feature = {name: _feature(value) for name, value in features.items()}
     # deterministic=True: protobuf may write map entries (the features) in any order, and
     # the same seed must give byte-identical files.
     return tf.train.Example(features=tf.train.Features(feature=feature)).SerializeToString(
@@ -87,10 +91,19 @@ def serialize_example(features: Mapping[str, Sequence[int]]) -> bytes:
 
 
 def parse_example(
-    serialized: tf.Tensor, features: Sequence[str] = FEATURES
+    serialized: tf.Tensor,
+    features: Sequence[str] = FEATURES,
+    kinds: Mapping[str, str] | None = None,
 ) -> dict[str, tf.Tensor]:
-    """Serialized Example -> `{name: [n] int64}` for each of `features`."""
-    spec = {name: tf.io.RaggedFeature(tf.int64) for name in features}
+    """Serialized Example -> `{name: [n] int64}` for each of `features`; a feature whose
+    kind (in `kinds`) is "image" is a scalar string."""
+    kinds = kinds or {}
+    spec = {
+        name: tf.io.FixedLenFeature([], tf.string)
+        if kinds.get(name) == "image"
+        else tf.io.RaggedFeature(tf.int64)
+        for name in features
+    }
     return tf.io.parse_single_example(serialized, spec)
 
 

@@ -59,7 +59,7 @@ def open_trained_run(
     problem = get_problem(hparams.problem, data_dir=data_dir)
     check_problem_fits_model(problem, hparams)
     vocabulary = problem.feature_vocabulary(data_dir)
-    for feature in problem.features:
+    for feature in vocabulary:
         size, trained = (
             vocabulary[feature].vocab_size,
             getattr(hparams, f"{feature[:-1]}_vocab_size"),

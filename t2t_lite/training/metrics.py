@@ -15,6 +15,8 @@ METRIC_SUM_NAMES = (
     "correct_tokens",
     "sequences",
     "correct_sequences",
+    "top5_counted",
+    "top5_correct",
 )
 
 
@@ -25,8 +27,9 @@ def metric_sums(
     pad_id: int = PAD_ID,
     weights: tf.Tensor | None = None,
 ) -> dict:
-    """Sums for one batch of `targets [batch, length]` and `logits [batch, length, vocab]`,
-    over the positions `weights` count (default: the non-pad ones).
+    """Sums for one batch of `targets [batch, length]` and `logits [batch, length, vocab]`
+    (a classifier's `[batch]` and `[batch, classes]`: one position each), over the
+    positions `weights` count (default: the non-pad ones).
 
     A sequence counts as correct when the argmax is right at every counted position
     (teacher-forced, as T2T's `accuracy_per_sequence`). Rows with nothing counted do not
@@ -36,6 +39,8 @@ def metric_sums(
     if weights is None:
         weights = tf.not_equal(targets, pad_id)
     weights = tf.cast(weights, tf.float32)
+    if targets.shape.rank == 1:
+        targets, logits, weights = targets[:, None], logits[:, None], weights[:, None]
     loss_sum, tokens = weighted_cross_entropy_sums(targets, logits, weights, label_smoothing)
     nll_sum, _ = weighted_cross_entropy_sums(targets, logits, weights, 0.0)
     correct = tf.cast(
@@ -43,6 +48,18 @@ def metric_sums(
     )
     wrong_per_sequence = tf.reduce_sum((1.0 - correct) * weights, axis=1)
     has_tokens = tf.cast(tf.reduce_sum(weights, axis=1) > 0, tf.float32)
+    # Top-5 is counted where there are more than 5 classes (or ids) to choose from.
+    if logits.shape[-1] > 5:
+        vocab = logits.shape[-1]
+        in_top5 = tf.math.in_top_k(
+            tf.reshape(targets, [-1]), tf.reshape(tf.cast(logits, tf.float32), [-1, vocab]), 5
+        )
+        top5_correct = tf.reduce_sum(
+            tf.reshape(tf.cast(in_top5, tf.float32), [-1]) * tf.reshape(weights, [-1])
+        )
+        top5_counted = tokens
+    else:
+        top5_correct = top5_counted = tf.constant(0.0)
     return {
         "loss_sum": loss_sum,
         "nll_sum": nll_sum,
@@ -52,20 +69,26 @@ def metric_sums(
         "correct_sequences": tf.reduce_sum(
             has_tokens * tf.cast(wrong_per_sequence == 0, tf.float32)
         ),
+        "top5_counted": top5_counted,
+        "top5_correct": top5_correct,
     }
 
 
 def finish_metrics(sums: dict) -> dict[str, float]:
     """`loss` (label-smoothed, as trained), `neg_log_perplexity` (T2T's: minus the mean
-    token cross-entropy, EOS included), `perplexity` (its exp), `accuracy` (per token)
-    and `accuracy_per_sequence`, from sums accumulated over the eval set."""
+    token cross-entropy, EOS included), `perplexity` (its exp), `accuracy` (per token;
+    a classifier's per example), `accuracy_per_sequence` and, with more than 5 classes,
+    `accuracy_top5`, from sums accumulated over the eval set."""
     tokens = max(float(sums["tokens"]), 1.0)
     sequences = max(float(sums["sequences"]), 1.0)
     neg_log_perplexity = -float(sums["nll_sum"]) / tokens
-    return {
+    metrics = {
         "loss": float(sums["loss_sum"]) / tokens,
         "neg_log_perplexity": neg_log_perplexity,
         "perplexity": math.exp(min(-neg_log_perplexity, 700.0)),
         "accuracy": float(sums["correct_tokens"]) / tokens,
         "accuracy_per_sequence": float(sums["correct_sequences"]) / sequences,
     }
+    if float(sums.get("top5_counted", 0.0)) > 0:
+        metrics["accuracy_top5"] = float(sums["top5_correct"]) / float(sums["top5_counted"])
+    return metrics
