@@ -4,7 +4,7 @@ in id order, kept in the data_dir as `vocab.<problem>.labels` (one name per line
 import tensorflow as tf
 
 from t2t_lite.errors import DataError
-from t2t_lite.problems.vocabulary import Vocabulary
+from t2t_lite.problems.vocabulary import Vocabulary, VocabularyResources
 from t2t_lite.utils import file_system as fs
 
 LABELS_SUFFIX = "labels"
@@ -39,6 +39,10 @@ class ClassLabels(Vocabulary):
         if not fs.exists(path):
             raise DataError(f"no class labels {path}; run t2t-datagen for this problem first")
         return cls(fs.read_text(path).splitlines(), path)
+
+    def resources(self) -> VocabularyResources:
+        """The labels file, shipped in an export's assets: the order of its scores."""
+        return VocabularyResources(files=(self.path,) if self.path else ())
 
     def to_bytes(self) -> bytes:
         return "".join(name + "\n" for name in self.names).encode("utf-8")
