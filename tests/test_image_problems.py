@@ -71,7 +71,7 @@ def test_batches_hold_a_fixed_number_of_images_at_the_models_size(digits_dir):
     assert train["inputs"].shape == (50, 16, 16, 3) and train["inputs"].dtype == tf.float32
     assert train["targets"].shape == (50,)
     images = train["inputs"].numpy()
-    assert 0.0 <= images.min() and images.max() <= 1.0
+    assert images.min() >= 0.0 and images.max() <= 1.0
     np.testing.assert_array_equal(images[..., 0], images[..., 2])  # grey made RGB
     eval_batches = list(problem.dataset("eval", str(digits_dir), hparams))
     assert [len(b["targets"]) for b in eval_batches] == [50, 50, 50, 30]
