@@ -44,13 +44,14 @@ for _split in ("train", "dev", "test"):
     flags.DEFINE_string(
         f"{_split}_text",
         None,
-        f"languagemodel_text_files: text of the {_split} split, one example per line "
-        "(plain or .gz).",
+        f"languagemodel_text_files: text of the {_split} split, one example per line; "
+        "text_classification_files: label<TAB>text lines (plain or .gz).",
     )
 flags.DEFINE_integer(
     "approx_vocab_size",
     8000,
-    "translate_parallel_text and languagemodel_text_files: vocabulary size.",
+    "translate_parallel_text, languagemodel_text_files and text_classification_files: "
+    "vocabulary size.",
     lower_bound=300,
 )
 flags.DEFINE_integer(
@@ -136,12 +137,10 @@ def problem_kwargs(name: str, corpus: dict) -> dict:
         if FLAGS.channels not in (1, 3):
             raise app.UsageError(f"--channels={FLAGS.channels}: use 1 (grey) or 3 (RGB)")
         return {"corpus": folders, "image_size": FLAGS.image_size, "channels": FLAGS.channels}
-    if name == "languagemodel_text_files":
+    if name in ("languagemodel_text_files", "text_classification_files"):
         text = text_corpus()
         if "train" not in text:
-            raise app.UsageError(
-                "languagemodel_text_files needs --train_text (and --dev_text to evaluate)"
-            )
+            raise app.UsageError(f"{name} needs --train_text (and --dev_text to evaluate)")
         return {"corpus": text, "approx_vocab_size": FLAGS.approx_vocab_size}
     if name.removesuffix("_rev") != "translate_parallel_text":
         return {}

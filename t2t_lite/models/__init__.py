@@ -2,7 +2,8 @@
 
 `T2TModel` is what every registered model declares (`model_interface`); `transformer`
 is the encoder-decoder `Transformer`, or `DecoderOnlyTransformer` on a problem without
-inputs; `vision_transformer` is the encoder-only `VisionTransformer`. The models run on
+inputs; the encoder-only family is `vision_transformer` (`VisionTransformer`) and
+`transformer_encoder` (`TextClassifier`). The models run on
 any Keras 3 backend and importing them loads no TensorFlow.
 The loss is TensorFlow's; it is imported on first use. A run's files, checkpoints and
 trained model are `t2t_lite.runs`'s.
@@ -31,6 +32,7 @@ from t2t_lite.models.registry import (
     register_model,
     run_model_name,
 )
+from t2t_lite.models.text_classifier import TextClassifier
 from t2t_lite.models.transformer import Transformer
 from t2t_lite.models.transformer_family import initializer_from_hparams, shift_right
 from t2t_lite.models.vision_transformer import VisionTransformer
@@ -67,6 +69,7 @@ __all__ = [
     "FEATURE_KINDS",
     "FeatureSpec",
     "T2TModel",
+    "TextClassifier",
     "Transformer",
     "VisionTransformer",
     "check_model_fits",

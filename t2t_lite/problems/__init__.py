@@ -11,6 +11,7 @@ from t2t_lite.problems import (  # noqa: F401  (registration)
     language_model,
     multi30k,
     parallel_text,
+    text_classification,
     wmt,
 )
 from t2t_lite.problems.class_labels import ClassLabels
