@@ -123,6 +123,9 @@ def main(argv):
     if run.model.task == "classification":
         classify(run, data_dir, output_dir, decode_hp, model_name)
         return
+    if getattr(problem, "image_shape", None):
+        generate_images(run, decode_hp)
+        return
     decode_input = run.model.decode_input
     prompts = decode_input.blank_is_unconditional
     strategy = decoding.strategy_from_decode_hparams(decode_hp)
@@ -180,6 +183,42 @@ def main(argv):
         decode_hp.num_samples,
     )
     print(report.summary())
+
+
+def generate_images(run, decode_hp) -> None:
+    """t2t-decoder for a problem whose outputs are images (text2image_digits): each
+    caption line's samples as PNG files beside --decode_to_file, which lists them, and a
+    contact sheet <decode_to_file>.png."""
+    from t2t_lite import decoding
+    from t2t_lite.utils.text_lines import read_lines, write_lines_atomically
+
+    if not FLAGS.decode_from_file:
+        raise app.UsageError(
+            f"{run.problem.name} generates images after captions: pass --decode_from_file "
+            "(one caption per line)"
+        )
+    source = os.path.expanduser(FLAGS.decode_from_file)
+    captions = read_lines(source, "--decode_from_file")
+    decode_hp.extra_length = run.problem.image_tokens  # exactly one image per sample
+    strategy = decoding.strategy_from_decode_hparams(decode_hp)
+    logging.info("generating with %s (%s)", run.checkpoint, strategy)
+    images = decoding.generate_images(
+        decoding.IdDecoder(run.model, strategy, jit_compile=FLAGS.xla),
+        captions,
+        run.vocabulary["targets"],
+        run.problem,
+        run.hparams.max_length,
+        decode_hp.batch_size,
+        source,
+    )
+    target = os.path.expanduser(FLAGS.decode_to_file or f"{source}.images")
+    names = decoding.write_images(images, target)
+    write_lines_atomically(target, names)
+    count = sum(len(row) for row in images)
+    print(
+        f"Wrote {count} images for {len(captions)} captions of {source} beside {target} "
+        f"(contact sheet {target}.png)"
+    )
 
 
 def classify(run, data_dir: str, output_dir: str, decode_hp, model_name: str) -> None:

@@ -24,6 +24,7 @@ flags.DEFINE_multi_string(
 )
 flags.DEFINE_multi_string("expected", None, "The answer expected for each --inputs, in order.")
 FLAGS = flags.FLAGS
+PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 
 
 def saved_model_path(export_dir: str) -> str:
@@ -74,7 +75,12 @@ def main(argv):
     wrong = 0
     for i, (text, output) in enumerate(zip(inputs, outputs, strict=True)):
         # With return_beams the answer is the best beam.
-        answer = (output if isinstance(output, bytes) else output[0]).decode("utf-8")
+        answer = output if isinstance(output, bytes) else output[0]
+        if answer.startswith(PNG_SIGNATURE):  # a text-to-image model's answer
+            height, width = tf.io.decode_png(answer).shape[:2]
+            answer = f"<a {height}x{width} PNG image, {len(answer)} bytes>"
+        else:
+            answer = answer.decode("utf-8")
         line = f"Served by {path}: {text!r} -> {answer!r}"
         if expected:
             line += f" (expected {expected[i]!r})"

@@ -182,6 +182,7 @@ def main(argv):
         hparams_set,
         model=model_name,
         has_inputs=problem.has_inputs,
+        problem_hparams=problem.model_hparams(),
     )
     runs.check_problem_fits_model(problem, hparams)
     resuming = runs.check_output_dir(output_dir, hparams)

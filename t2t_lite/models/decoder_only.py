@@ -25,6 +25,10 @@ if TYPE_CHECKING:
     from t2t_lite.hparams import HParams
 
 
+# DALL-E's structure, from the problem through the run's hparams (0: a plain LM).
+IMAGE_SETTINGS = ("image_start_id", "image_vocab_start", "image_vocab_size", "image_loss_share")
+
+
 @keras.saving.register_keras_serializable(package="t2t_lite")
 class DecoderOnlyTransformer(T2TModel):
     """A stack of causal self-attention decoder layers (no encoder-decoder attention)
@@ -58,6 +62,12 @@ class DecoderOnlyTransformer(T2TModel):
       kernel_initializer: initializer of attention and feed-forward kernels.
       scale_embeddings: multiply embeddings by `sqrt(hidden_size)`.
       use_timing_signal: add T2T's sinusoidal timing signal (`pos="timing"`).
+      image_start_id, image_vocab_start, image_vocab_size, image_loss_share: DALL-E's
+        structure (0: none): a caption, then `image_start_id`, then image ids
+        `image_vocab_start .. image_vocab_start + image_vocab_size - 1`. The loss gives
+        the positions after `image_start_id` the share `image_loss_share` (DALL-E: 7/8)
+        and the caption's the rest, each normalised by its count in the batch; a
+        prompt holding `image_start_id` samples image ids only.
     """
 
     decode_input = PROMPT
@@ -76,9 +86,17 @@ class DecoderOnlyTransformer(T2TModel):
         kernel_initializer="glorot_uniform",
         scale_embeddings: bool = True,
         use_timing_signal: bool = True,
+        image_start_id: int = 0,
+        image_vocab_start: int = 0,
+        image_vocab_size: int = 0,
+        image_loss_share: float = 0.0,
         **kwargs,
     ):
         super().__init__(**kwargs)
+        self.image_start_id = image_start_id
+        self.image_vocab_start = image_vocab_start
+        self.image_vocab_size = image_vocab_size
+        self.image_loss_share = image_loss_share
         self.vocab_size = vocab_size
         self.hidden_size = hidden_size
         self.filter_size = filter_size
@@ -122,10 +140,12 @@ class DecoderOnlyTransformer(T2TModel):
         cls, hparams: "HParams", vocab_size: int, **kwargs
     ) -> "DecoderOnlyTransformer":
         """The decoder-only model T2T's `transformer` builds from `hparams` without inputs."""
+        image = {name: getattr(hparams, name) for name in IMAGE_SETTINGS if name in hparams}
         return cls(
             vocab_size=vocab_size,
             num_layers=hparams.num_decoder_layers or hparams.num_hidden_layers,
             **family_kwargs_from_hparams(hparams),
+            **image,
             **kwargs,
         )
 
@@ -157,6 +177,28 @@ class DecoderOnlyTransformer(T2TModel):
     def call(self, features, training=None):
         x = self._embed(shift_right(features["targets"]), training=training)
         return self._logits(self.decoder(x, training=training))
+
+    def loss_labels(self, features: dict) -> tuple:
+        labels, weights = super().loss_labels(features)
+        if not self.image_start_id:
+            return labels, weights
+        starts = ops.cast(ops.equal(labels, self.image_start_id), "float32")
+        image = ops.cast(ops.cumsum(starts, axis=1) - starts > 0, "float32") * weights
+        caption = weights - image
+        share = self.image_loss_share
+        return labels, (
+            (1.0 - share) * caption / ops.maximum(ops.sum(caption), 1.0)
+            + share * image / ops.maximum(ops.sum(image), 1.0)
+        )
+
+    def _only_image_ids(self, logits, image_rows):
+        """Logits of rows generating an image, with every id but the image ids hidden."""
+        ids = ops.arange(self.vocab_size)
+        image_id = (ids >= self.image_vocab_start) & (
+            ids < self.image_vocab_start + self.image_vocab_size
+        )
+        hidden = image_rows[:, None] & ~image_id[None, :]
+        return ops.where(hidden, large_negative_number(), logits)
 
     # -- decoding ----------------------------------------------------------------------
 
@@ -196,6 +238,8 @@ class DecoderOnlyTransformer(T2TModel):
             x, cache=cache, decode_index=0, self_attention_bias=pad_bias, training=False
         )
         memory = {"left_pad": left_pad, "first_ids": last_ids, "bias": pad_bias}
+        if self.image_start_id:
+            memory["image_rows"] = ops.any(ops.equal(prompts, self.image_start_id), axis=1)
         memory, cache = repeat_rows((memory, cache), rows_per_input)
         memory["start"] = prefill_length  # a scalar, the same for every row
         return memory, cache, extra_length
@@ -211,7 +255,10 @@ class DecoderOnlyTransformer(T2TModel):
             self_attention_bias=memory["bias"],
             training=False,
         )
-        return self._logits(x)[:, 0, :], cache
+        logits = self._logits(x)[:, 0, :]
+        if self.image_start_id:
+            logits = self._only_image_ids(logits, memory["image_rows"])
+        return logits, cache
 
     def get_config(self):
-        return family_config(self, "vocab_size", "num_layers")
+        return family_config(self, "vocab_size", "num_layers", *IMAGE_SETTINGS)

@@ -11,6 +11,7 @@ from t2t_lite.problems import (  # noqa: F401  (registration)
     language_model,
     multi30k,
     parallel_text,
+    text2image,
     text_classification,
     wmt,
 )

@@ -55,15 +55,20 @@ class ClassLabels(Vocabulary):
             )
         return self._ids[name]
 
+    def _table(self) -> tf.lookup.StaticHashTable:
+        # Made once, on first use: a graph that encodes must track the table it reads.
+        if not hasattr(self, "_name_table"):
+            self._name_table = tf.lookup.StaticHashTable(
+                tf.lookup.KeyValueTensorInitializer(
+                    tf.constant(self.names), tf.range(self.vocab_size, dtype=tf.int64)
+                ),
+                default_value=-1,
+            )
+        return self._name_table
+
     def tf_encode(self, texts: tf.Tensor) -> tf.RaggedTensor:
         """Class names -> `[batch, 1]` ids; an unknown name gets no id (an empty row)."""
-        table = tf.lookup.StaticHashTable(
-            tf.lookup.KeyValueTensorInitializer(
-                tf.constant(self.names), tf.range(self.vocab_size, dtype=tf.int64)
-            ),
-            default_value=-1,
-        )
-        ids = table.lookup(tf.strings.strip(texts))[:, tf.newaxis]
+        ids = self._table().lookup(tf.strings.strip(texts))[:, tf.newaxis]
         return tf.ragged.boolean_mask(ids, ids >= 0)
 
     def tf_decode(self, ids: tf.Tensor) -> tf.Tensor:

@@ -79,6 +79,11 @@ class Problem(abc.ABC):
         """Yields one split's examples, each a tuple of id lists in `features` order
         (`(input_ids, target_ids)`; `(target_ids,)` for a language model), without EOS."""
 
+    def model_hparams(self) -> dict:
+        """What the problem tells the model through the run's hparams
+        (`runs.PROBLEM_MODEL_HPARAMS` names them); nothing by default."""
+        return {}
+
     def example_features(self, example: tuple) -> dict:
         """One generated example as the features written to disk: each id list ends in
         EOS."""

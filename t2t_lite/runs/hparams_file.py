@@ -27,6 +27,17 @@ _FORMAT_KEY = "hparams_format_version"
 _LEGACY_DEFAULT_SET = "transformer_base"
 
 
+# What a problem may tell the model through a run's hparams (as T2T's problem hparams
+# do), with the values of a problem that tells nothing: DALL-E's structure, a caption
+# then `image_start_id` then image ids `image_vocab_start ..` (`image_vocab_size` of
+# them), whose share of the loss is `image_loss_share`.
+PROBLEM_MODEL_HPARAMS = {
+    "image_start_id": 0,
+    "image_vocab_start": 0,
+    "image_vocab_size": 0,
+    "image_loss_share": 0.0,
+}
+
 # What `with_problem_hparams` adds to a set's hparams.
 _RUN_ENTRIES = (
     "model",
@@ -35,6 +46,7 @@ _RUN_ENTRIES = (
     "input_vocab_size",
     "target_vocab_size",
     "hparams_set",
+    *PROBLEM_MODEL_HPARAMS,
 )
 
 
@@ -46,12 +58,15 @@ def with_problem_hparams(
     hparams_set: str | None = None,
     model: str = "transformer",
     has_inputs: bool = True,
+    problem_hparams: dict | None = None,
 ) -> HParams:
     """A copy of `hparams` that also records the model (`--model`), the problem, whether
     it has inputs, the vocabulary sizes (0 for inputs it lacks) and (for a run's
     `hparams.json`) the name of the set it started from, so that the file alone rebuilds
-    the model (as T2T's problem hparams do). Runs recorded before `model` and
-    `has_inputs` existed read back as `transformer` with inputs."""
+    the model (as T2T's problem hparams do), with `problem_hparams` (the problem's
+    `model_hparams()`, names of `PROBLEM_MODEL_HPARAMS`) over their defaults. Runs
+    recorded before `model` and `has_inputs` existed read back as `transformer` with
+    inputs."""
     hparams = hparams.copy()
     hparams.add("model", model)
     hparams.add("problem", problem_name)
@@ -60,6 +75,14 @@ def with_problem_hparams(
     hparams.add("target_vocab_size", int(target_vocab_size))
     if hparams_set is not None:
         hparams.add("hparams_set", hparams_set)
+    for name, default in PROBLEM_MODEL_HPARAMS.items():
+        hparams.add(name, default)
+    for name, value in (problem_hparams or {}).items():
+        if name not in PROBLEM_MODEL_HPARAMS:
+            raise HParamsError(
+                f"problem hparam {name!r} is not one of {list(PROBLEM_MODEL_HPARAMS)}"
+            )
+        hparams.set(name, value)
     return hparams
 
 
