@@ -185,6 +185,10 @@ def main(argv):
         problem_hparams=problem.model_hparams(),
     )
     runs.check_problem_fits_model(problem, hparams)
+    try:
+        problem.check_hparams(hparams)
+    except HParamsError as error:
+        raise HParamsError(f"--hparams={FLAGS.hparams!r}: {error}") from None
     resuming = runs.check_output_dir(output_dir, hparams)
     if FLAGS.schedule == "evaluate" and not resuming:
         raise runs.RunDirError(f"--schedule=evaluate: no checkpoint in --output_dir={output_dir}")

@@ -206,3 +206,31 @@ def test_export_serves_encoded_images_of_any_size_and_channels(
     ops = json.loads(audit.stdout.strip().splitlines()[-1])
     assert sorted(set(ops["ops"]) - set(ops["core"]) - set(ops["text"])) == []
     assert "DecodeImage" in ops["ops"]
+
+
+@pytest.mark.parametrize(
+    "flags,message",
+    [
+        (
+            ["--hparams_set=vit_tiny", f"--hparams={HPARAMS},image_augmentation=rotate"],
+            "hparams.image_augmentation='rotate': use none, crop, flip_crop",
+        ),
+        (["--hparams_set=transformer_tiny"], "the hparams set has no image_size, num_channels"),
+        (["--hparams_set=vit_tiny", "--hparams=patch_size=5"], "image_size=32 is not a multiple"),
+    ],
+    ids=["augmentation", "not_a_vit_set", "patch_size"],
+)
+def test_bad_image_hparams_are_named_before_anything_is_written(vit_run, tmp_path, flags, message):
+    data_dir, _, _ = vit_run
+    result = run_binary(
+        "t2t-trainer",
+        "--problem=image_digits",
+        "--model=vision_transformer",
+        *flags,
+        f"--data_dir={data_dir}",
+        f"--output_dir={tmp_path / 'run'}",
+        "--train_steps=1",
+    )
+    assert result.returncode != 0
+    assert message in result.stderr, result.stderr[-2000:]
+    assert not (tmp_path / "run").exists() or not list((tmp_path / "run").iterdir())

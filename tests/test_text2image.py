@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 import tensorflow as tf
 from sklearn.datasets import load_digits
-from test_exporter import run_python
+from test_exporter import OP_AUDIT_SCRIPT, run_python
 
 from t2t_lite.layers import AttentionSpec
 from t2t_lite.models import DecoderOnlyTransformer
@@ -207,3 +207,8 @@ def test_the_export_serves_png_images_for_captions(image_run, tmp_path):
     assert answer["same"]  # a fixed seed: identical requests, identical images
     allowed = {round(level * 255 / 16) for level in range(17)}
     assert set(answer["levels"]) <= allowed
+    audit = run_python(OP_AUDIT_SCRIPT, str(tmp_path / "export" / "1"))
+    assert audit.returncode == 0, audit.stderr
+    ops = json.loads(audit.stdout.strip().splitlines()[-1])
+    assert sorted(set(ops["ops"]) - set(ops["core"]) - set(ops["text"])) == []
+    assert "EncodePng" in ops["ops"]

@@ -7,7 +7,7 @@ import math
 
 import numpy as np
 import pytest
-from test_exporter import run_python
+from test_exporter import OP_AUDIT_SCRIPT, run_python
 
 from t2t_lite.errors import DataError
 from t2t_lite.layers import AttentionSpec
@@ -167,3 +167,7 @@ def test_a_text_classifier_trains_decodes_and_serves(tmp_path):
     for (label, probability), scores in zip(decoded, answer["scores"], strict=True):
         assert math.isclose(max(scores), float(probability), abs_tol=1e-4)
         assert ["neg", "pos"][int(np.argmax(scores))] == label
+    audit = run_python(OP_AUDIT_SCRIPT, str(tmp_path / "export" / "1"))
+    assert audit.returncode == 0, audit.stderr
+    ops = json.loads(audit.stdout.strip().splitlines()[-1])
+    assert sorted(set(ops["ops"]) - set(ops["core"]) - set(ops["text"])) == []

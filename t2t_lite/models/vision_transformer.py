@@ -5,6 +5,7 @@ from typing import TYPE_CHECKING
 
 import keras
 
+from t2t_lite.errors import HParamsError
 from t2t_lite.layers import PatchEmbedding
 from t2t_lite.models.encoder_classifier import EncoderClassifier, classifier_kwargs_from_hparams
 from t2t_lite.models.model_interface import FeatureSpec
@@ -63,6 +64,17 @@ class VisionTransformer(EncoderClassifier):
 
     @classmethod
     def from_run_hparams(cls, hparams: "HParams", **kwargs) -> "VisionTransformer":
+        missing = [n for n in ("image_size", "num_channels", "patch_size") if n not in hparams]
+        if missing:
+            raise HParamsError(
+                f"--model=vision_transformer needs the hparams {', '.join(missing)}: use a "
+                "vit_* set"
+            )
+        if hparams.patch_size <= 0 or hparams.image_size % hparams.patch_size:
+            raise HParamsError(
+                f"hparams.image_size={hparams.image_size} is not a multiple of "
+                f"hparams.patch_size={hparams.patch_size}"
+            )
         return cls(
             image_size=hparams.image_size,
             num_channels=hparams.num_channels,

@@ -1,6 +1,8 @@
 """Class labels: the "vocabulary" of a classification problem's targets, its class names
 in id order, kept in the data_dir as `vocab.<problem>.labels` (one name per line)."""
 
+import os
+
 import tensorflow as tf
 
 from t2t_lite.errors import DataError
@@ -8,6 +10,11 @@ from t2t_lite.problems.vocabulary import Vocabulary, VocabularyResources
 from t2t_lite.utils import file_system as fs
 
 LABELS_SUFFIX = "labels"
+
+
+def labels_path(data_dir: str, dataset_name: str) -> str:
+    """Where a problem's class names live in its data_dir."""
+    return os.path.join(data_dir, f"vocab.{dataset_name}.{LABELS_SUFFIX}")
 
 
 class ClassLabels(Vocabulary):

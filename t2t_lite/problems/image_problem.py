@@ -5,14 +5,13 @@ images, decoded and resized to the model's `image_size` and `num_channels` in th
 pipeline, as the served graph does (`image_io`)."""
 
 import abc
-import os
 from collections.abc import Iterator
 
 import tensorflow as tf
 
 from t2t_lite.errors import HParamsError
 from t2t_lite.problems import image_io
-from t2t_lite.problems.class_labels import LABELS_SUFFIX, ClassLabels
+from t2t_lite.problems.class_labels import ClassLabels, labels_path
 from t2t_lite.problems.input_pipeline import read_records
 from t2t_lite.problems.problem import DEV, TEST, TRAIN, Problem
 from t2t_lite.problems.tfrecord_io import parse_example
@@ -50,7 +49,7 @@ class ImageClassificationProblem(Problem):
         return {"inputs": "image", "targets": "label"}
 
     def labels_path(self, data_dir: str) -> str:
-        return os.path.join(data_dir, f"vocab.{self.dataset_name}.{LABELS_SUFFIX}")
+        return labels_path(data_dir, self.dataset_name)
 
     def vocabulary_files(self, data_dir: str) -> list[str]:
         return [self.labels_path(data_dir)]
@@ -84,6 +83,25 @@ class ImageClassificationProblem(Problem):
         image, label = example
         return {"inputs": image, "targets": [int(label)]}
 
+    def check_hparams(self, hparams) -> None:
+        missing = [
+            n for n in ("image_size", "num_channels", "image_augmentation") if n not in hparams
+        ]
+        if missing:
+            raise HParamsError(
+                f"{self.name} batches images: the hparams set has no {', '.join(missing)} "
+                "(use a vit_* set)"
+            )
+        if hparams.image_augmentation not in AUGMENTATIONS:
+            raise HParamsError(
+                f"hparams.image_augmentation={hparams.image_augmentation!r}: use "
+                + ", ".join(AUGMENTATIONS)
+            )
+        if hparams.num_channels not in image_io.CHANNELS:
+            raise HParamsError(f"hparams.num_channels={hparams.num_channels}: use 1 or 3")
+        if hparams.image_size <= 0:
+            raise HParamsError(f"hparams.image_size={hparams.image_size} must be > 0")
+
     def dataset(
         self,
         mode: str,
@@ -107,11 +125,8 @@ class ImageClassificationProblem(Problem):
         files = self.require_split(data_dir, split, "training" if training else "evaluation")
         dataset = read_records(files, training, seed, input_context, skip_corrupt_records)
         size, channels = hparams.image_size, hparams.num_channels
+        self.check_hparams(hparams)
         augmentation = hparams.image_augmentation if training else "none"
-        if augmentation not in AUGMENTATIONS:
-            raise HParamsError(
-                f"hparams.image_augmentation={augmentation!r}: use " + ", ".join(AUGMENTATIONS)
-            )
 
         def prepare(record):
             example = parse_example(record, self.features, self.feature_kinds)

@@ -79,6 +79,11 @@ class Problem(abc.ABC):
         """Yields one split's examples, each a tuple of id lists in `features` order
         (`(input_ids, target_ids)`; `(target_ids,)` for a language model), without EOS."""
 
+    def check_hparams(self, hparams) -> None:
+        """An `HParamsError` naming the hparam the problem's batches cannot be made
+        with (before anything is written); nothing to check by default."""
+        return None
+
     def model_hparams(self) -> dict:
         """What the problem tells the model through the run's hparams
         (`runs.PROBLEM_MODEL_HPARAMS` names them); nothing by default."""

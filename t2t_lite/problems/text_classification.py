@@ -2,12 +2,11 @@
 The text gets a sentencepiece vocabulary built from the train texts, as translation's;
 the class names (the train split's labels, sorted) are the targets' vocabulary."""
 
-import os
 from collections.abc import Iterator
 
 from t2t_lite.errors import DataError
 from t2t_lite.ids import EOS_ID
-from t2t_lite.problems.class_labels import LABELS_SUFFIX, ClassLabels
+from t2t_lite.problems.class_labels import ClassLabels, labels_path
 from t2t_lite.problems.problem import TRAIN
 from t2t_lite.problems.registry import register_problem
 from t2t_lite.problems.text_files import read_lines
@@ -71,7 +70,7 @@ class TextClassificationFiles(UserFilesMixin, TextProblem):
         return [(text,) for _, text, _ in self._labeled_lines(split)]
 
     def labels_path(self, data_dir: str) -> str:
-        return os.path.join(data_dir, f"vocab.{self.dataset_name}.{LABELS_SUFFIX}")
+        return labels_path(data_dir, self.dataset_name)
 
     def vocabulary_files(self, data_dir: str) -> list[str]:
         return [self.vocab_path(data_dir), self.labels_path(data_dir)]
