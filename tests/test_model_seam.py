@@ -108,7 +108,7 @@ def test_a_model_that_does_not_fit_the_problem_and_an_unknown_model_are_errors(
         f"--output_dir={tmp_path / 'run'}",
     )
     assert result.returncode == 1
-    assert "unknown model 'transformr'; did you mean transformer?" in result.stderr
+    assert "unknown model 'transformr'; did you mean transformer" in result.stderr
 
 
 def test_runs_without_a_model_entry_load_as_the_transformer(tmp_path):
