@@ -147,9 +147,6 @@ class EncoderClassifier(T2TModel):
             num_classes, kernel_initializer="zeros", dtype=policy, name="head"
         )
 
-    def _embed(self, features, training=None) -> tuple:
-        raise NotImplementedError
-
     def build(self, input_shape=None):
         sequence = (None, self.sequence_length, self.hidden_size)
         if self.pooling == "class_token":
