@@ -4,10 +4,11 @@ import json
 import os
 
 
-def write_atomically(path: str, text: str) -> None:
+def write_atomically(path: str, data: str | bytes) -> None:
     os.makedirs(os.path.dirname(path) or ".", exist_ok=True)
-    with open(path + ".tmp", "w", encoding="utf-8") as f:
-        f.write(text)
+    binary = isinstance(data, bytes)
+    with open(path + ".tmp", "wb" if binary else "w", encoding=None if binary else "utf-8") as f:
+        f.write(data)
     os.replace(path + ".tmp", path)
 
 

@@ -132,10 +132,7 @@ def main(argv):
         diversity += [mean_pairwise(np.stack(row)) for row in result["images"]]
         if seed == FLAGS.report_seeds[0]:
             # One row per digit, "the digit <word>" captions (the second template).
-            rows = result["images"][10:20]
-            write_atomically(FLAGS.results + ".png", "")  # reserve the name
-            with open(FLAGS.results + ".png", "wb") as f:
-                f.write(encode_png(contact_sheet(rows)))
+            sheet = encode_png(contact_sheet(result["images"][10:20]))
     result = {
         "machine": f"{platform.machine()}, {os.cpu_count()} cores",
         "checkpoint": run.checkpoint,
@@ -174,6 +171,7 @@ def main(argv):
         f"| diversity: RMS between real test images of one digit | {real_diversity:.3f} |",
         "",
     ]
+    write_atomically(FLAGS.results + ".png", sheet)
     write_atomically(FLAGS.results + ".md", "\n".join(lines))
     print("\n".join(lines))
 

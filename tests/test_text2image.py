@@ -44,15 +44,18 @@ def test_sequences_are_caption_words_start_of_image_then_the_64_levels():
     assert problem.pixels_from_ids(train[0]).max() <= 255
 
 
-def test_caption_encoding_is_strict_in_python_and_lenient_in_the_graph():
+def test_caption_encoding_is_strict_in_python_and_in_the_graph():
     vocabulary = CaptionImageVocabulary()
     (ids,) = vocabulary.encode_batch(["The digit Seven"])
     assert ids[-1] == IMAGE_START_ID and len(ids) == 4
     with pytest.raises(ValueError, match="unknown caption word 'cat'"):
         vocabulary.encode_batch(["the cat"])
-    served = vocabulary.tf_encode(tf.constant(["the cat digit seven", ""])).to_list()
+    served = vocabulary.tf_encode(tf.constant([" the DIGIT seven", ""])).to_list()
     assert served[0] == [ids[0], ids[1], ids[2], IMAGE_START_ID]
-    assert served[1] == [IMAGE_START_ID]
+    assert served[1] == [IMAGE_START_ID]  # no caption: an image of any digit
+    encode = tf.function(vocabulary.tf_encode)
+    with pytest.raises(tf.errors.InvalidArgumentError, match="unknown caption word.*cat"):
+        encode(tf.constant(["the digit seven", "the cat digit seven"]))
 
 
 def tiny_model(**image):
@@ -183,7 +186,14 @@ import tensorflow as tf
 serve = tf.saved_model.load(sys.argv[1]).signatures["serving_default"]
 out = serve(inputs=tf.constant(["the digit seven", "2", "the digit seven"]))["outputs"]
 images = [tf.io.decode_png(png).numpy() for png in out.numpy()]
-print(json.dumps({"shapes": [list(i.shape) for i in images],
+try:
+    serve(inputs=tf.constant(["the digit cat"]))
+    refused = ""
+except tf.errors.InvalidArgumentError as error:
+    refused = error.message
+again = serve(inputs=tf.constant(["the digit seven"]))["outputs"].numpy()
+print(json.dumps({"shapes": [list(i.shape) for i in images], "refused": refused,
+                  "served_again": len(again),
                   "same": bool((images[0] == images[2]).all()),
                   "levels": sorted(set(images[0].flatten().tolist()))}))
 """
@@ -205,6 +215,8 @@ def test_the_export_serves_png_images_for_captions(image_run, tmp_path):
     answer = json.loads(served.stdout.strip().splitlines()[-1])
     assert answer["shapes"] == [[8, 8, 1]] * 3
     assert answer["same"]  # a fixed seed: identical requests, identical images
+    assert "unknown caption word" in answer["refused"] and "cat" in answer["refused"]
+    assert answer["served_again"] == 1
     allowed = {round(level * 255 / 16) for level in range(17)}
     assert set(answer["levels"]) <= allowed
     audit = run_python(OP_AUDIT_SCRIPT, str(tmp_path / "export" / "1"))

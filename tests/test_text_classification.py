@@ -10,9 +10,11 @@ import pytest
 from test_exporter import OP_AUDIT_SCRIPT, run_python
 
 from t2t_lite.errors import DataError
+from t2t_lite.hparams import get_hparams
 from t2t_lite.layers import AttentionSpec
 from t2t_lite.models import TextClassifier
 from t2t_lite.problems import get_problem
+from t2t_lite.training.metrics import metric_sums
 
 from binaries import run_binary
 
@@ -58,6 +60,28 @@ def test_mean_pooling_averages_the_real_positions_only():
     np.testing.assert_allclose(model({"inputs": ids}).numpy(), want, rtol=1e-4, atol=1e-4)
 
 
+def test_without_a_position_signal_word_order_does_not_matter():
+    # pos=none (relative attention's sets): plain attention then mean pooling see a bag.
+    model = small_classifier(position="none")
+    ids = np.array([[5, 6, 7, 1, 0]], np.int32)
+    shuffled = ids[:, [2, 0, 3, 1, 4]]
+    np.testing.assert_allclose(model(shuffled).numpy(), model(ids).numpy(), atol=1e-5)
+    ordered = small_classifier()
+    assert not np.allclose(ordered(shuffled).numpy(), ordered(ids).numpy(), atol=1e-3)
+
+
+def test_relative_attention_sets_build_a_text_classifier():
+    hparams = get_hparams("transformer_relative_tiny")
+    hparams.add("input_vocab_size", 40)
+    hparams.add("target_vocab_size", 3)
+    model = TextClassifier.from_run_hparams(hparams)
+    assert model.position == "none" and model.attention.max_relative_position == 20
+    ids = np.array([[5, 6, 7, 1], [8, 1, 0, 0]], np.int32)
+    logits = model({"inputs": ids}).numpy()
+    assert logits.shape == (2, 3)
+    np.testing.assert_allclose(model({"inputs": ids[1:, :2]}).numpy(), logits[1:], atol=1e-5)
+
+
 TRAIN_LINES = [
     f"{label}\t{text}"
     for label, words in (("pos", ("good", "great", "fine")), ("neg", ("bad", "awful", "poor")))
@@ -87,6 +111,30 @@ def test_labeled_lines_become_ids_and_a_class(tmp_path):
         ("great", [1]),
         ("the bad film", [0]),
     ]
+
+
+def test_static_shape_batches_count_each_text_once(tmp_path):
+    # --xla and TPUs pad every feature of a batch to its bucket's length, the label too.
+    corpus = {"train": write_lines(tmp_path / "train.tsv", TRAIN_LINES)}
+    problem = get_problem("text_classification_files", corpus=corpus, approx_vocab_size=300)
+    data_dir = str(tmp_path / "data")
+    problem.generate_data(data_dir, "", seed=1)
+    hparams = get_hparams("transformer_tiny", "batch_size=64,max_length=16")
+    batch = next(iter(problem.dataset("train", data_dir, hparams, seed=1, static_shapes=True)))
+    assert batch["targets"].shape[1] > 1  # padded: the case under test
+    model = TextClassifier(
+        vocab_size=problem.vocabulary(data_dir)["inputs"].vocab_size,
+        max_length=16,
+        num_classes=2,
+        hidden_size=16,
+        filter_size=24,
+        num_layers=1,
+        attention=AttentionSpec(num_heads=2),
+    )
+    labels, weights = model.loss_labels(batch)
+    np.testing.assert_array_equal(labels.numpy(), batch["targets"].numpy()[:, 0])
+    sums = metric_sums(labels, model(batch), 0.0, weights=weights)
+    assert float(sums["tokens"]) == batch["targets"].shape[0]
 
 
 @pytest.mark.parametrize(

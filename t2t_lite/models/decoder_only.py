@@ -66,7 +66,8 @@ class DecoderOnlyTransformer(T2TModel):
         structure (0: none): a caption, then `image_start_id`, then image ids
         `image_vocab_start .. image_vocab_start + image_vocab_size - 1`. The loss gives
         the positions after `image_start_id` the share `image_loss_share` (DALL-E: 7/8)
-        and the caption's the rest, each normalised by its count in the batch; a
+        and the caption's the rest, each normalised by its count in the batch (per
+        replica under a multi-replica strategy: docs/models.md); a
         prompt holding `image_start_id` samples image ids only.
     """
 

@@ -25,12 +25,15 @@ if TYPE_CHECKING:
     from t2t_lite.hparams import HParams
 
 POOLINGS = ("class_token", "mean")
-# T2T's `pos`: "emb" learns a vector per position, "timing" adds the sinusoidal signal.
-CLASSIFIER_POSITIONS = ("emb", "timing")
+# T2T's `pos`: "emb" learns a vector per position, "timing" adds the sinusoidal signal,
+# "none" adds nothing (relative attention's sets: T2T's null).
+CLASSIFIER_POSITIONS = ("emb", "timing", "none")
 
 
 def _choice(hparams: "HParams", name: str, allowed: tuple, default: str) -> str:
     value = getattr(hparams, name) if name in hparams else default
+    if value is None:  # T2T's null, as `transformer_relative` sets `pos`
+        value = "none"
     if value not in allowed:
         raise HParamsError(
             f"hparams.{name}={value!r} is not supported by the encoder-only models; use "
@@ -80,8 +83,8 @@ class EncoderClassifier(T2TModel):
       kernel_initializer: initializer of the kernels.
       pooling: "class_token" (a learned token first; its output is pooled) or "mean"
         (the mean over the positions that are not padding).
-      position: "emb" (learned position embeddings, the ViT paper's) or "timing"
-        (T2T's sinusoidal signal).
+      position: "emb" (learned position embeddings, the ViT paper's), "timing"
+        (T2T's sinusoidal signal) or "none" (for relative attention).
       activation: the feed-forward activation, "relu" or "gelu".
     """
 
@@ -125,11 +128,13 @@ class EncoderClassifier(T2TModel):
         policy = self.dtype_policy
         self.class_token = ClassToken(dtype=policy, name="class_token")
         extra = 1 if pooling == "class_token" else 0
-        self.position_signal = (
-            PositionEmbedding(sequence_length + extra, dtype=policy, name="position")
-            if position == "emb"
-            else AddTimingSignal(dtype=policy, name="timing_signal")
-        )
+        self.position_signal = None
+        if position == "emb":
+            self.position_signal = PositionEmbedding(
+                sequence_length + extra, dtype=policy, name="position"
+            )
+        elif position == "timing":
+            self.position_signal = AddTimingSignal(dtype=policy, name="timing_signal")
         self.input_dropout = keras.layers.Dropout(dropout, dtype=policy)
         self.encoder = TransformerEncoder(
             num_layers,
@@ -152,7 +157,8 @@ class EncoderClassifier(T2TModel):
         if self.pooling == "class_token":
             self.class_token.build(sequence)
             sequence = (None, self.sequence_length + 1, self.hidden_size)
-        self.position_signal.build(sequence)
+        if self.position_signal is not None:
+            self.position_signal.build(sequence)
         self.encoder.build(sequence)
         self.head.build((None, self.hidden_size))
         self.built = True
@@ -164,7 +170,9 @@ class EncoderClassifier(T2TModel):
             if ids is not None:  # the class token is never padding
                 ids = ops.pad(ids, [[0, 0], [1, 0]], constant_values=PAD_ID + 1)
         bias = None if ids is None else padding_bias(ids, dtype=x.dtype)
-        x = self.input_dropout(self.position_signal(x), training=training)
+        if self.position_signal is not None:
+            x = self.position_signal(x)
+        x = self.input_dropout(x, training=training)
         x = self.encoder(x, bias=bias, training=training)
         if self.pooling == "class_token":
             pooled = x[:, 0]
@@ -176,8 +184,12 @@ class EncoderClassifier(T2TModel):
         return ops.cast(self.head(pooled), "float32")
 
     def loss_labels(self, features: dict) -> tuple:
-        """The class ids `[batch]`, each example counted once."""
-        labels = ops.reshape(ops.cast(features["targets"], "int32"), (-1,))
+        """The class ids `[batch]`, each example counted once. A label feature comes as
+        `[batch]` or `[batch, n]`: n > 1 where static shapes (`--xla`, TPU) pad it to
+        its bucket's length, so only the first column is the class."""
+        labels = ops.cast(features["targets"], "int32")
+        if len(labels.shape) == 2:
+            labels = labels[:, 0]
         return labels, ops.ones(ops.shape(labels), "float32")
 
     def get_config(self):

@@ -62,11 +62,19 @@ class CaptionImageVocabulary(Vocabulary):
         return [self._word_ids(text) + [IMAGE_START_ID] for text in texts]
 
     def tf_encode(self, texts: tf.Tensor) -> tf.RaggedTensor:
-        """In-graph, for serving: words it does not know are dropped (every row of a
-        batch gets an image)."""
+        """In-graph, for serving, as strict as `encode_batch`: a word it does not know
+        fails the request with InvalidArgumentError naming the word (a served model's
+        request error), rather than an image of a caption it was not given."""
         words = tf.strings.split(tf.strings.lower(tf.strings.strip(texts)))
         ids = tf.ragged.map_flat_values(self._table.lookup, words)
-        ids = tf.ragged.boolean_mask(ids, ids >= 0)
+        unknown = tf.boolean_mask(words.flat_values, ids.flat_values < 0)
+        known = tf.debugging.Assert(
+            tf.size(unknown) == 0,
+            ["unknown caption word(s):", unknown, f"(the words: {', '.join(self.words)})"],
+            summarize=8,
+        )
+        with tf.control_dependencies([known]):
+            ids = tf.identity(ids)
         start = tf.fill([ids.nrows(), 1], tf.constant(IMAGE_START_ID, tf.int64))
         return tf.concat([ids, tf.RaggedTensor.from_tensor(start)], axis=1)
 
