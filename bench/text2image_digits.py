@@ -54,10 +54,9 @@ def sample(run, settings: str, seed: int, texts: list[str]) -> list[list[np.ndar
 
     hparams = decoding.decode_hparams(
         f"beam_size=1,sampling_method=random,{settings},sampling_seed={seed},"
-        f"samples_per_input={FLAGS.samples},extra_length={run.problem.image_tokens},"
-        "batch_size=64"
+        f"samples_per_input={FLAGS.samples},batch_size=64"
     )
-    decoder = decoding.IdDecoder(run.model, decoding.strategy_from_decode_hparams(hparams))
+    decoder = decoding.IdDecoder(run.model, decoding.image_search(hparams, run.problem))
     return decoding.generate_images(
         decoder, texts, run.vocabulary["targets"], run.problem, run.hparams.max_length, 64, "bench"
     )

@@ -190,7 +190,7 @@ def generate_images(run, decode_hp) -> None:
     caption line's samples as PNG files beside --decode_to_file, which lists them, and a
     contact sheet <decode_to_file>.png."""
     from t2t_lite import decoding
-    from t2t_lite.utils.text_lines import read_lines, write_lines_atomically
+    from t2t_lite.utils.text_lines import read_lines
 
     if not FLAGS.decode_from_file:
         raise app.UsageError(
@@ -199,8 +199,7 @@ def generate_images(run, decode_hp) -> None:
         )
     source = os.path.expanduser(FLAGS.decode_from_file)
     captions = read_lines(source, "--decode_from_file")
-    decode_hp.extra_length = run.problem.image_tokens  # exactly one image per sample
-    strategy = decoding.strategy_from_decode_hparams(decode_hp)
+    strategy = decoding.image_search(decode_hp, run.problem)
     logging.info("generating with %s (%s)", run.checkpoint, strategy)
     images = decoding.generate_images(
         decoding.IdDecoder(run.model, strategy, jit_compile=FLAGS.xla),
@@ -212,9 +211,7 @@ def generate_images(run, decode_hp) -> None:
         source,
     )
     target = os.path.expanduser(FLAGS.decode_to_file or f"{source}.images")
-    names = decoding.write_images(images, target)
-    write_lines_atomically(target, names)
-    count = sum(len(row) for row in images)
+    count = decoding.write_images(images, target)
     print(
         f"Wrote {count} images for {len(captions)} captions of {source} beside {target} "
         f"(contact sheet {target}.png)"

@@ -64,8 +64,9 @@ def main(argv):
     run = runs.open_trained_run(output_dir, data_dir, FLAGS.hparams, checkpoint_path)
     image_shape = getattr(run.problem, "image_shape", None)
     if image_shape:
-        decode_hp.extra_length = run.problem.image_tokens  # exactly one image per sample
-    strategy = decoding.strategy_from_decode_hparams(decode_hp)
+        strategy = decoding.image_search(decode_hp, run.problem)
+    else:
+        strategy = decoding.strategy_from_decode_hparams(decode_hp)
     module = export.serving_module(run.model, run.vocabulary, run.hparams, strategy, image_shape)
     path = export.export_versioned(module, module.signatures(), export_dir, FLAGS.version)
     if run.model.task != "classification":

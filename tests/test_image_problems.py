@@ -182,3 +182,36 @@ def test_tfds_problems_without_their_files_say_what_is_missing(tmp_path):
     with pytest.raises(DataError, match=r"image_mnist: tensorflow-datasets' mnist is not prepared"):
         get_problem("image_mnist").generate_data(str(tmp_path / "data"), str(tmp_path / "raw"))
     assert not (tmp_path / "data").exists()
+
+
+def numpy_shifts(image: np.ndarray, pad: int) -> dict:
+    """Every zero-filled shift of `image` by up to `pad` pixels each way, by offset."""
+    padded = np.pad(image, [[pad, pad], [pad, pad], [0, 0]])
+    h, w = image.shape[:2]
+    return {
+        (dy, dx): padded[dy : dy + h, dx : dx + w]
+        for dy in range(2 * pad + 1)
+        for dx in range(2 * pad + 1)
+    }
+
+
+@pytest.mark.parametrize("augmentation", ["crop", "flip_crop"])
+def test_augmentation_shifts_and_flips_as_numpy_does(augmentation):
+    from t2t_lite.problems.image_problem import augment
+
+    image = np.random.default_rng(0).uniform(0.1, 1.0, size=(16, 16, 3)).astype(np.float32)
+    pad = 2  # 1/8 of 16
+    candidates = {("plain", k): v for k, v in numpy_shifts(image, pad).items()}
+    if augmentation == "flip_crop":
+        flipped = numpy_shifts(image[:, ::-1], pad)
+        candidates.update({("flipped", k): v for k, v in flipped.items()})
+    seen = set()
+    for _ in range(60):
+        out = augment(tf.constant(image), augmentation, seed=None).numpy()
+        matches = [key for key, want in candidates.items() if np.array_equal(out, want)]
+        assert len(matches) == 1, "not a zero-filled shift (or a flipped one) of the image"
+        seen.add(matches[0])
+    assert len({offset for _, offset in seen}) > 5  # the shift is drawn, not fixed
+    kinds = {kind for kind, _ in seen}
+    assert kinds == ({"plain", "flipped"} if augmentation == "flip_crop" else {"plain"})
+    assert np.array_equal(augment(tf.constant(image), "none", seed=None).numpy(), image)

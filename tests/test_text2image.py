@@ -191,8 +191,14 @@ try:
     refused = ""
 except tf.errors.InvalidArgumentError as error:
     refused = error.message
+try:
+    serve(inputs=tf.constant(["the digit seven " * 3]))
+    too_long = ""
+except tf.errors.InvalidArgumentError as error:
+    too_long = error.message
 again = serve(inputs=tf.constant(["the digit seven"]))["outputs"].numpy()
 print(json.dumps({"shapes": [list(i.shape) for i in images], "refused": refused,
+                  "too_long": too_long,
                   "served_again": len(again),
                   "same": bool((images[0] == images[2]).all()),
                   "levels": sorted(set(images[0].flatten().tolist()))}))
@@ -216,6 +222,7 @@ def test_the_export_serves_png_images_for_captions(image_run, tmp_path):
     assert answer["shapes"] == [[8, 8, 1]] * 3
     assert answer["same"]  # a fixed seed: identical requests, identical images
     assert "unknown caption word" in answer["refused"] and "cat" in answer["refused"]
+    assert "a caption too long for the model" in answer["too_long"]
     assert answer["served_again"] == 1
     allowed = {round(level * 255 / 16) for level in range(17)}
     assert set(answer["levels"]) <= allowed
@@ -224,3 +231,27 @@ def test_the_export_serves_png_images_for_captions(image_run, tmp_path):
     ops = json.loads(audit.stdout.strip().splitlines()[-1])
     assert sorted(set(ops["ops"]) - set(ops["core"]) - set(ops["text"])) == []
     assert "EncodePng" in ops["ops"]
+
+
+def test_written_images_replace_an_earlier_larger_batch_whole(tmp_path):
+    from t2t_lite.decoding import write_images
+
+    base = str(tmp_path / "captions.images")
+    rng = np.random.default_rng(0)
+    first = [[rng.integers(0, 256, (8, 8), dtype=np.uint8) for _ in range(3)] for _ in range(2)]
+    assert write_images(first, base) == 6
+    (tmp_path / "captions.images.notes.png").write_bytes(b"mine")  # not a sample: kept
+    second = [[rng.integers(0, 256, (8, 8), dtype=np.uint8) for _ in range(2)]]
+    assert write_images(second, base) == 2
+    assert sorted(p.name for p in tmp_path.iterdir()) == [
+        "captions.images",
+        "captions.images.1.1.png",
+        "captions.images.1.2.png",
+        "captions.images.notes.png",
+        "captions.images.png",
+    ]
+    assert (tmp_path / "captions.images").read_text() == (
+        "captions.images.1.1.png\tcaptions.images.1.2.png\n"
+    )
+    again = tf.io.decode_png((tmp_path / "captions.images.1.2.png").read_bytes()).numpy()
+    np.testing.assert_array_equal(again[..., 0], second[0][1])

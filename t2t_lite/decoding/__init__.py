@@ -19,7 +19,12 @@ from t2t_lite.decoding.classification import classify, classify_dev_split, class
 from t2t_lite.decoding.decode_hparams import decode_hparams, default_decode_hparams
 from t2t_lite.decoding.dev_split import DevDecodeReport, decode_dev_split
 from t2t_lite.decoding.greedy_search import GreedySearch, greedy_search
-from t2t_lite.decoding.image_generation import contact_sheet, generate_images, write_images
+from t2t_lite.decoding.image_generation import (
+    contact_sheet,
+    generate_images,
+    image_search,
+    write_images,
+)
 from t2t_lite.decoding.input_ids import fit, fit_prompt, terminate, tf_fit_prompt, tf_terminate
 from t2t_lite.decoding.model_decode import cached_step_fn, decode_ids, uncached_step_fn
 from t2t_lite.decoding.sampling import (
@@ -56,6 +61,7 @@ __all__ = [
     "classify_lines",
     "contact_sheet",
     "generate_images",
+    "image_search",
     "write_images",
     "combine_keys",
     "content_keys",

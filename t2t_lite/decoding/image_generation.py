@@ -2,14 +2,19 @@
 caption line's samples as PNG files named by line and sample, and one contact sheet of
 the whole batch (what `t2t-decoder` does for a problem whose outputs are images)."""
 
+import os
+import re
 from collections.abc import Sequence
 
 import numpy as np
+import tensorflow as tf
 
 from t2t_lite.decoding.batch_decoding import IdDecoder, ProgressLog, decode_sequences
+from t2t_lite.decoding.strategy import strategy_from_decode_hparams
 from t2t_lite.errors import DataError
 from t2t_lite.problems.image_io import encode_png
 from t2t_lite.utils import file_system as fs
+from t2t_lite.utils.text_lines import write_lines_atomically
 
 SHEET_SCALE = 4  # contact-sheet pixels per image pixel
 
@@ -63,18 +68,38 @@ def contact_sheet(images: list[list[np.ndarray]]) -> np.ndarray:
     return sheet
 
 
-def write_images(images: list[list[np.ndarray]], base: str) -> list[str]:
-    """Writes `<base>.<line>.<sample>.png` for every image (lines and samples from 1) and
-    the contact sheet `<base>.png`; returns, per caption, its files' names tab-separated
-    (what `<base>` itself then lists)."""
-    lines = []
+def image_search(decode_hparams, problem):
+    """The search strategy of `decode_hparams` for `problem`'s images: it writes exactly
+    one image's ids after each caption (`extra_length` is set to the image's size)."""
+    decode_hparams.extra_length = problem.image_tokens
+    return strategy_from_decode_hparams(decode_hparams)
+
+
+_SAMPLE_NAME = re.compile(r"\.(\d+)\.(\d+)\.png$")
+
+
+def write_images(images: list[list[np.ndarray]], base: str) -> int:
+    """Writes `<base>.<line>.<sample>.png` for every image (lines and samples from 1), the
+    contact sheet `<base>.png`, and last `<base>` itself, listing each caption's files
+    tab-separated; returns the number of images. Every file is written whole (temporary
+    name, then rename), and `<base>.<line>.<sample>.png` files of an earlier, larger
+    batch are removed, so `<base>` and the PNGs beside it always agree."""
+    lines, written = [], set()
     for line, row in enumerate(images, start=1):
         names = []
         for sample, image in enumerate(row, start=1):
             path = f"{base}.{line}.{sample}.png"
             fs.write_atomically(path, encode_png(image))
-            names.append(path.rsplit("/", 1)[-1])
+            written.add(path)
+            names.append(os.path.basename(path))
         lines.append("\t".join(names))
+    folder, name = os.path.split(base)
+    for other in tf.io.gfile.listdir(folder or "."):
+        path = os.path.join(folder, other)
+        stale = other.startswith(name) and _SAMPLE_NAME.fullmatch(other[len(name) :])
+        if stale and path not in written:
+            tf.io.gfile.remove(path)
     if images:
         fs.write_atomically(f"{base}.png", encode_png(contact_sheet(images)))
-    return lines
+    write_lines_atomically(base, lines)
+    return len(written)

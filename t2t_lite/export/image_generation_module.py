@@ -49,9 +49,26 @@ class ImageGenerationModule(TextGenerationModule):
         pixels = tf.reshape(pixels, [-1, height, width, 1])
         return tf.map_fn(tf.io.encode_png, pixels, fn_output_signature=tf.string)
 
+    def _refuse_long(self, captions: tf.RaggedTensor) -> tf.RaggedTensor:
+        """As t2t-decoder refuses the line: pixels past max_length were never trained."""
+        pixels = self.image_shape[0] * self.image_shape[1]
+        fits = tf.debugging.Assert(
+            tf.reduce_all(captions.row_lengths() + pixels <= self.max_length),
+            [
+                "a caption too long for the model: its ids (start-of-image included) and "
+                f"the image's {pixels} must fit max_length={self.max_length}; caption ids:",
+                captions.row_lengths(),
+            ],
+        )
+        with tf.control_dependencies([fits]):
+            return tf.identity(captions)
+
     @tf.function(input_signature=[tf.TensorSpec([None], tf.string, name="inputs")])
     def serve_text(self, inputs):
-        ids = self._prepare(self.input_vocabulary.tf_encode(inputs))
+        captions = self.input_vocabulary.tf_encode(inputs)
+        if self.max_length:
+            captions = self._refuse_long(captions)
+        ids = self._prepare(captions)
         out_ids, scores = self._search(ids)
         if self.strategy.return_beams:
             shape = tf.shape(out_ids)

@@ -67,12 +67,8 @@ def read_image_file(path: str, channels: int, image_size: int = 0) -> bytes:
     `DataError` naming it."""
     data = fs.read_bytes(path)
     try:
-        native = tf.io.decode_image(data, expand_animations=False)
-        if native.shape[-1] not in (1, 2, 3, 4):
-            raise DataError(
-                f"{path}: an image of {native.shape[-1]} channels; t2t_lite reads 1 (grey), "
-                "2 (grey and alpha), 3 (RGB) or 4 (RGBA)"
-            )
+        # Decoders give 1 to 4 channels, each converted to `channels` (alpha dropped);
+        # a wrong --channels is refused before any file is read (`check_channels`).
         image = tf_decode_image(data, channels)
     except tf.errors.OpError as error:
         raise DataError(f"{path}: not an image t2t_lite can decode ({first_line(error)})") from None
