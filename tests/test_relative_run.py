@@ -1,11 +1,10 @@
 """A relative-attention run of one's own (`--hparams_set=transformer_relative_tiny`)
-through the binaries: it trains, resumes, decodes greedily and with beams, averages and
-exports, as a plain run does."""
+through the binaries: it trains, resumes, decodes greedily and with beams and averages,
+as a plain run does (test_t2t_relative_import serves a relative export)."""
 
 import numpy as np
 import pytest
 import tensorflow as tf
-from test_exporter import serve_in_fresh_process
 from test_relative_attention import full_recompute_greedy
 
 from t2t_lite import runs
@@ -96,7 +95,7 @@ def test_greedy_decodes_are_the_full_recompute(relative_run, tmp_path):
     assert decoded == expected
 
 
-def test_averaged_and_exported_runs_decode(relative_run, tmp_path):
+def test_an_averaged_run_decodes(relative_run, tmp_path):
     data_dir, run_dir = relative_run
     average = tmp_path / "avg"
     result = run_binary("t2t-avg-all", f"--model_dir={run_dir}", f"--output_dir={average}", "--n=2")
@@ -112,16 +111,6 @@ def test_averaged_and_exported_runs_decode(relative_run, tmp_path):
         rtol=1e-6,
         atol=1e-7,
     )
+    # Serving a relative-attention export: test_t2t_relative_import, against T2T's decodes.
     beam = decode_lines((data_dir, str(average)), tmp_path, "beam_size=2,alpha=0.6,extra_length=4")
     assert len(beam) == len(INPUTS) and all(beam)
-    export_dir = tmp_path / "export"
-    result = run_binary(
-        "t2t-exporter",
-        f"--data_dir={data_dir}",
-        f"--output_dir={average}",
-        f"--export_dir={export_dir}",
-        "--decode_hparams=beam_size=2,alpha=0.6,extra_length=4",
-    )
-    assert result.returncode == 0, result.stderr
-    served = serve_in_fresh_process(export_dir / "1", INPUTS, tmp_path)
-    assert served["one_by_one"] == beam

@@ -228,16 +228,6 @@ CASES = [
     ),
     (
         "t2t-decoder",
-        [
-            "--data_dir={data}",
-            "--output_dir={run}",
-            "--decode_from_file={text}",
-            "--decode_hparams=beams=2",
-        ],
-        ["--decode_hparams", "beams"],
-    ),
-    (
-        "t2t-decoder",
         ["--data_dir={data}", "--output_dir={tmp}", "--decode_from_file={text}"],
         ["hparams.json"],
     ),
@@ -260,16 +250,6 @@ CASES = [
             "--decode_to_file={tmp}/empty",
         ],
         ["{tmp}/empty"],
-    ),
-    (
-        "t2t-decoder",
-        [
-            "--data_dir={data}",
-            "--output_dir={run}",
-            "--decode_from_file={text}",
-            "--hparams=max_length=x",
-        ],
-        ["--hparams", "max_length"],
     ),
     (
         "t2t-decoder",

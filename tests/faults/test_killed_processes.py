@@ -63,7 +63,8 @@ def reference_data(tmp_path_factory):
     return directory
 
 
-@pytest.mark.parametrize("delay", [0.0, 0.5, 1.5])
+# Killed at the first shard, and later (after some shards are whole).
+@pytest.mark.parametrize("delay", [0.0, 1.5])
 def test_killed_datagen_reruns_to_identical_files(reference_data, tmp_path, delay):
     data_dir = tmp_path / "data"
     process = start(
@@ -93,9 +94,9 @@ def saved_checkpoints(output_dir) -> int:
     return len(glob.glob(f"{output_dir}/ckpt-*.index"))
 
 
-# Four moments within steps and saves, and one inside a save: while TensorFlow's
+# A moment drawn within steps and saves, and one inside a save: while TensorFlow's
 # temporary `ckpt-N_temp` directory exists.
-KILL_POINTS = [("random", 0), ("random", 1), ("in_save", 0)]
+KILL_POINTS = [("random", 0), ("in_save", 0)]
 
 
 @pytest.mark.parametrize("point, seed", KILL_POINTS)
