@@ -21,14 +21,14 @@ from binaries import run_binary
 rng = np.random.default_rng(0)
 
 
-def small_classifier(**kwargs):
+def small_classifier(vocab_size=13, max_length=10, num_classes=3, num_layers=2, **kwargs):
     model = TextClassifier(
-        vocab_size=13,
-        max_length=10,
-        num_classes=3,
+        vocab_size=vocab_size,
+        max_length=max_length,
+        num_classes=num_classes,
         hidden_size=16,
         filter_size=24,
-        num_layers=2,
+        num_layers=num_layers,
         attention=AttentionSpec(num_heads=2),
         **kwargs,
     )
@@ -122,14 +122,8 @@ def test_static_shape_batches_count_each_text_once(tmp_path):
     hparams = get_hparams("transformer_tiny", "batch_size=64,max_length=16")
     batch = next(iter(problem.dataset("train", data_dir, hparams, seed=1, static_shapes=True)))
     assert batch["targets"].shape[1] > 1  # padded: the case under test
-    model = TextClassifier(
-        vocab_size=problem.vocabulary(data_dir)["inputs"].vocab_size,
-        max_length=16,
-        num_classes=2,
-        hidden_size=16,
-        filter_size=24,
-        num_layers=1,
-        attention=AttentionSpec(num_heads=2),
+    model = small_classifier(
+        problem.vocabulary(data_dir)["inputs"].vocab_size, 16, num_classes=2, num_layers=1
     )
     labels, weights = model.loss_labels(batch)
     np.testing.assert_array_equal(labels.numpy(), batch["targets"].numpy()[:, 0])
