@@ -10,8 +10,9 @@ import numpy as np
 import tensorflow as tf
 
 from t2t_lite.decoding.batch_decoding import IdDecoder, ProgressLog, decode_sequences
-from t2t_lite.decoding.strategy import strategy_from_decode_hparams
+from t2t_lite.decoding.strategy import DecodingStrategy, strategy_from_decode_hparams
 from t2t_lite.errors import DataError
+from t2t_lite.hparams import HParams
 from t2t_lite.problems.image_io import encode_png
 from t2t_lite.utils import file_system as fs
 from t2t_lite.utils.text_lines import write_lines_atomically
@@ -68,7 +69,7 @@ def contact_sheet(images: list[list[np.ndarray]]) -> np.ndarray:
     return sheet
 
 
-def image_search(decode_hparams, problem):
+def image_search(decode_hparams: HParams, problem) -> DecodingStrategy:
     """The search strategy of `decode_hparams` for `problem`'s images: it writes exactly
     one image's ids after each caption (`extra_length` is set to the image's size)."""
     decode_hparams.extra_length = problem.image_tokens
