@@ -1,5 +1,7 @@
 """t2t-avg-all: averages the weights of a run's last checkpoints into a new checkpoint
 that t2t-decoder and t2t-exporter load like any other (`--output_dir=<this output>`).
+Where the run keeps moving averages of its weights (`moving_average_decay`), those are
+what decoding uses, and what is averaged.
 
     t2t-avg-all --model_dir=~/t2t_train/multi30k --output_dir=~/t2t_train/multi30k/avg --n=8
 """
@@ -40,9 +42,9 @@ def main(argv):
 
     if FLAGS.t2t_usr_dir:
         import_usr_dir(FLAGS.t2t_usr_dir)
-    path, averaged = runs.average_latest_checkpoints(model_dir, output_dir, FLAGS.n)
+    path, averaged, weights = runs.average_latest_checkpoints(model_dir, output_dir, FLAGS.n)
     print(
-        f"Averaged {len(averaged)} checkpoints "
+        f"Averaged the {weights} of {len(averaged)} checkpoints "
         f"({', '.join(os.path.basename(p) for p in averaged)}) into {path}"
     )
 

@@ -217,12 +217,17 @@ def transformer_base() -> HParams:
         min_length_bucket=8,
         length_bucket_step=1.1,
         eval_drop_long_sequences=False,
+        # "adam", or "multistep_adam": Adam over the mean gradient of
+        # optimizer_multistep_accumulate_steps micro-batches (the step counts micro-batches).
         optimizer="adam",
+        optimizer_multistep_accumulate_steps=0,
         optimizer_adam_beta1=0.9,
         optimizer_adam_beta2=0.997,
         optimizer_adam_epsilon=1e-9,
         clip_grad_norm=0.0,
         weight_decay=0.0,
+        # OpenNMT-tf's EMA of the weights (0: none); evaluation, decoding and export use it.
+        moving_average_decay=0.0,
         learning_rate_schedule="constant*linear_warmup*rsqrt_decay*rsqrt_hidden_size",
         learning_rate_constant=2.0,
         learning_rate_warmup_steps=8000,
@@ -242,6 +247,15 @@ def _resized(hidden_size: int, filter_size: int, num_heads: int, num_layers: int
     hparams.filter_size = filter_size
     hparams.num_heads = num_heads
     hparams.num_hidden_layers = num_layers
+    return hparams
+
+
+@register_hparams
+def transformer_base_multistep8() -> HParams:
+    """T2T's: transformer_base with the gradients of 8 batches in each update."""
+    hparams = transformer_base()
+    hparams.optimizer = "multistep_adam"
+    hparams.optimizer_multistep_accumulate_steps = 8
     return hparams
 
 

@@ -206,7 +206,7 @@ def test_averaged_checkpoint_is_the_mean_of_the_last_n(reverse_run, tmp_path):
     result = run_binary("t2t-avg-all", f"--model_dir={run_dir}", f"--output_dir={out}", "--n=3")
     assert result.returncode == 0, result.stderr
     inputs = tf.train.get_checkpoint_state(run_dir).all_model_checkpoint_paths[-3:]
-    assert "Averaged 3 checkpoints" in result.stdout
+    assert "Averaged the weights of 3 checkpoints" in result.stdout
     averaged = model_weights(tf.train.latest_checkpoint(str(out)))
     originals = [model_weights(path) for path in inputs]
     assert set(averaged) == set(originals[0]) and len(averaged) > 10

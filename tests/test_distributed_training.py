@@ -45,24 +45,30 @@ def batch(rows, length):
     return {"inputs": tf.constant(ids), "targets": tf.constant(ids[:, ::-1].copy())}
 b1, b2 = batch(4, 7), batch(3, 5)
 both = {k: tf.concat([b1[k], tf.pad(b2[k], [[0, 0], [0, 2]])], 0) for k in b1}
+accumulating = hparams.copy()
+accumulating.optimizer = "multistep_adam"
+accumulating.optimizer_multistep_accumulate_steps = 2
 results = {}
-for name in ("one_device", "mirrored"):
+for run in ("one_device", "mirrored", "mirrored_accumulating"):
+    name = run.removesuffix("_accumulating")
     keras.utils.set_random_seed(0)
     strategy = training.make_strategy(name)
+    run_hparams = accumulating if run.endswith("accumulating") else hparams
     with strategy.scope():
-        model = runs.model_from_hparams(hparams)
-        optimizer = training.make_optimizer(hparams)
+        model = runs.model_from_hparams(run_hparams)
+        optimizer = training.make_optimizer(run_hparams)
         optimizer.build(model.trainable_variables)
-    step = training.TrainStep(model, optimizer, strategy, hparams.label_smoothing)
+    step = training.TrainStep(model, optimizer, strategy, hparams.label_smoothing,
+        accumulate_steps=training.accumulate_steps(run_hparams))
     initial = [np.asarray(v.numpy()).tolist() for v in model.trainable_variables]
-    for _ in range(4):
+    for _ in range(4 * run_hparams.optimizer_multistep_accumulate_steps or 4):
         if name == "one_device":
             batches = strategy.experimental_distribute_values_from_function(lambda ctx: both)
         else:
             batches = strategy.experimental_distribute_values_from_function(
                 lambda ctx: (b1, b2)[ctx.replica_id_in_sync_group])
         loss_sum, tokens = step.on_batches(batches)
-    results[name] = {
+    results[run] = {
         "replicas": strategy.num_replicas_in_sync, "steps": int(optimizer.iterations.numpy()),
         "tokens": float(tokens), "loss_sum": float(loss_sum),
         "weights": [np.asarray(v.numpy()).tolist() for v in model.trainable_variables],
@@ -92,6 +98,13 @@ def test_mirrored_step_equals_one_device_step_on_the_same_global_batch():
         np.testing.assert_allclose(np.array(b), np.array(a), atol=1e-5)
         largest_change = max(largest_change, float(np.abs(np.array(a) - np.array(start)).max()))
     assert largest_change > 1e-3
+    # Mirrored with two micro-batches per update, each the same global batch (the mean of
+    # the mean is checked without clipping in tests/test_accumulation_and_ema.py): the
+    # same 4 updates, after 8 micro-batches.
+    accumulating = runs["mirrored_accumulating"]
+    assert accumulating["steps"] == 4
+    for a, b in zip(one["weights"], accumulating["weights"], strict=True):
+        np.testing.assert_allclose(np.array(b), np.array(a), atol=1e-5)
 
 
 @pytest.fixture(scope="module")

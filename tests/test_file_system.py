@@ -80,7 +80,7 @@ def test_pipeline_runs_with_every_path_on_ram(ram):
     assert fs.glob(f"{run_dir}/train/events.*") and fs.glob(f"{run_dir}/eval/events.*")
     assert runs.check_output_dir(run_dir, hparams)  # resumable: hparams.json reads back equal
 
-    path, averaged = runs.average_latest_checkpoints(run_dir, f"{run_dir}/avg", 2)
+    path, averaged, _ = runs.average_latest_checkpoints(run_dir, f"{run_dir}/avg", 2)
     assert [p.rsplit("/", 1)[-1] for p in averaged] == ["ckpt-2", "ckpt-4"]
     # tf.train.load_variable would take ram://.../ckpt-2 for a directory (see above).
     first, second, mean = (tf.compat.v1.train.NewCheckpointReader(p) for p in (*averaged, path))

@@ -67,7 +67,7 @@ def test_resume_warm_start_and_averaging(lm_run, tmp_path):
         np.testing.assert_array_equal(variable.numpy(), saved[variable.path])
     fresh.close()
 
-    path, averaged = runs.average_latest_checkpoints(
+    path, averaged, _ = runs.average_latest_checkpoints(
         str(tmp_path / "run"), str(tmp_path / "avg"), 2
     )
     assert [p.rsplit("-", 1)[1] for p in averaged] == ["4", "6"]

@@ -43,22 +43,45 @@ def variables_by_path(model) -> dict:
     return mapping
 
 
-def make_checkpoint(model, optimizer=None) -> tf.train.Checkpoint:
-    """A checkpoint of the model's weights (`model/<path>`) and, if given, the
-    optimizer's step (`step`) and variables in their order (`optimizer/<index>`; the
-    optimizer names its slots after the model's name, so those names are not stable)."""
+def make_checkpoint(
+    model, optimizer_variables=None, step=None, moving_average=None
+) -> tf.train.Checkpoint:
+    """A checkpoint of the model's weights (`model/<path>`); if given, the global step
+    (`step`, a variable), the optimizer's state in its order (`optimizer/<index>`; the
+    optimizer names its slots after the model's name, so those names are not stable)
+    and the moving averages of the weights (`ema/<path>`, a `{path: variable}` dict)."""
     items = {"model": variables_by_path(model)}
-    if optimizer is not None:
-        items["step"] = optimizer.iterations
-        items["optimizer"] = {str(i): variable for i, variable in enumerate(optimizer.variables)}
+    if step is not None:
+        items["step"] = step
+    if optimizer_variables is not None:
+        items["optimizer"] = {str(i): variable for i, variable in enumerate(optimizer_variables)}
+    if moving_average is not None:
+        items["ema"] = dict(moving_average)
     return tf.train.Checkpoint(**items)
 
 
-def restore_model_weights(model, path: str) -> None:
+def has_moving_average(path: str) -> bool:
+    """Whether the checkpoint `path` holds moving averages of the weights (`ema/`); False
+    if it cannot be read (loading it then names the file)."""
+    try:
+        names = [name for name, _ in tf.train.list_variables(path)]
+    except (tf.errors.OpError, ValueError):
+        return False
+    return any(name.startswith("ema/") for name in names)
+
+
+def restore_model_weights(model, path: str, moving_average: bool = False) -> None:
     """Loads the model's weights from a checkpoint written with `make_checkpoint`
-    (optimizer variables in the file are ignored). Raises `AssertionError` or
-    `ValueError` if the file does not hold every weight of `model` with its shape."""
+    (optimizer variables in the file are ignored); with `moving_average`, the trainable
+    weights from their averages (`ema/`). Raises `AssertionError` or `ValueError` if the
+    file does not hold every weight of `model` with its shape."""
     make_checkpoint(model).read(path).assert_existing_objects_matched().expect_partial()
+    if moving_average:
+        trainable = {id(v) for v in model.trainable_variables}
+        averaged = {p: v for p, v in variables_by_path(model).items() if id(v) in trainable}
+        tf.train.Checkpoint(ema=averaged).read(
+            path
+        ).assert_existing_objects_matched().expect_partial()
 
 
 def damaged_checkpoint_file(path: str, error: Exception) -> str | None:
@@ -74,11 +97,13 @@ def damaged_checkpoint_file(path: str, error: Exception) -> str | None:
     return " or ".join(shards) if shards else f"{path}.data-00000-of-00001"
 
 
-def load_weights(model, checkpoint_path: str, flag: str = "--checkpoint_path") -> None:
+def load_weights(
+    model, checkpoint_path: str, flag: str = "--checkpoint_path", moving_average: bool = False
+) -> None:
     """`restore_model_weights`, with a `CheckpointError` naming the file on failure and
     `flag`, the one that names another checkpoint."""
     try:
-        restore_model_weights(model, checkpoint_path)
+        restore_model_weights(model, checkpoint_path, moving_average)
     except RESTORE_ERRORS as error:
         damaged = damaged_checkpoint_file(checkpoint_path, error)
         if damaged is not None:

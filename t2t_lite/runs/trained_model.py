@@ -4,11 +4,13 @@ decoder, the exporter and checkpoint averaging share)."""
 
 import dataclasses
 
+from absl import logging
+
 from t2t_lite.errors import DataError
 from t2t_lite.hparams import HParams
 from t2t_lite.models import T2TModel, check_model_fits, model_from_run_hparams, run_model_name
 from t2t_lite.problems import Problem, Vocabulary, get_problem
-from t2t_lite.runs.checkpoints import find_checkpoint, load_weights
+from t2t_lite.runs.checkpoints import find_checkpoint, has_moving_average, load_weights
 from t2t_lite.runs.hparams_file import load_run_hparams
 
 
@@ -28,10 +30,23 @@ def check_problem_fits_model(problem: Problem, hparams: HParams) -> None:
     check_model_fits(run_model_name(hparams), hparams, problem.name, problem.feature_kinds)
 
 
+def uses_moving_average(hparams: HParams, checkpoint_path: str) -> bool:
+    """Whether inference on `checkpoint_path` takes the moving averages of the weights:
+    when the run keeps them (`moving_average_decay` > 0) and the checkpoint holds them
+    (an averaged checkpoint holds the averaged inference weights as the weights)."""
+    if not ("moving_average_decay" in hparams and hparams.moving_average_decay > 0):
+        return False
+    return has_moving_average(checkpoint_path)
+
+
 def load_trained_model(hparams: HParams, checkpoint_path: str) -> T2TModel:
-    """The float32 model of `hparams` with its weights from `checkpoint_path`."""
+    """The float32 model of `hparams` with its inference weights from `checkpoint_path`:
+    the moving averages where `uses_moving_average`, else the weights."""
     model = model_from_hparams(hparams)
-    load_weights(model, checkpoint_path)
+    moving_average = uses_moving_average(hparams, checkpoint_path)
+    if moving_average:
+        logging.info("using the moving averages of the weights in %s", checkpoint_path)
+    load_weights(model, checkpoint_path, moving_average=moving_average)
     return model
 
 

@@ -54,10 +54,11 @@ HONOURED = {
     "min_length_bucket": "length buckets",
     "length_bucket_step": "length buckets",
     "eval_drop_long_sequences": "evaluation batches",
-    "optimizer": "adam only, when fine-tuning",
+    "optimizer": "adam or multistep_adam (also spelt Adam, MultistepAdam), when fine-tuning",
     "optimizer_adam_beta1": "Adam",
     "optimizer_adam_beta2": "Adam",
     "optimizer_adam_epsilon": "Adam",
+    "optimizer_multistep_accumulate_steps": "micro-batches per update under multistep_adam",
     "sampling_method": "decoding's sampler, argmax or random (--decode_hparams overrides it)",
     "sampling_temp": "sampling temperature (--decode_hparams overrides it)",
     "sampling_keep_top_k": "sampling's top k, -1 for all (--decode_hparams overrides it)",
@@ -158,7 +159,6 @@ NO_EFFECT = {
     "optimizer_adafactor_memory_exponent": "other optimizers",
     "optimizer_adafactor_clipping_threshold": "other optimizers",
     "optimizer_adafactor_multiply_by_parameter_scale": "other optimizers",
-    "optimizer_multistep_accumulate_steps": "training only",
     "optimizer_zero_grads": "training only",
     "mixed_precision_optimizer_loss_scaler": "use t2t-trainer --mixed_precision",
     "mixed_precision_optimizer_init_loss_scale": "use t2t-trainer --mixed_precision",
@@ -280,6 +280,8 @@ def convert_t2t_hparams(
             except HParamsError as error:
                 raise HParamsError(f"{source}: {error}") from None
     hparams.use_target_space_embedding = bool(values.get("use_target_space_embedding", True))
+    if "multistep" not in str(values.get("optimizer", "adam")).lower():
+        hparams.optimizer_multistep_accumulate_steps = 0  # T2T's other optimizers ignore it
     hparams.self_attention_type = values.get("self_attention_type", "dot_product")
     # T2T's `pos=None` (transformer_relative) adds no position signal: t2t_lite's "none".
     hparams.pos = "timing" if values.get("pos", "timing") == "timing" else "none"

@@ -7,7 +7,7 @@ require_tensorflow_backend("t2t_lite.training")
 
 from t2t_lite.training.learning_rate import T2TLearningRateSchedule
 from t2t_lite.training.metrics import finish_metrics, metric_sums
-from t2t_lite.training.optimizer import ReplicaSummedAdam, make_optimizer
+from t2t_lite.training.optimizer import ReplicaSummedAdam, accumulate_steps, make_optimizer
 from t2t_lite.training.steps import EvalStep, TrainStep
 from t2t_lite.training.strategy import (
     STRATEGIES,
@@ -25,6 +25,7 @@ __all__ = [
     "EvalStep",
     "ReplicaSummedAdam",
     "StrategyError",
+    "accumulate_steps",
     "T2TLearningRateSchedule",
     "TrainStep",
     "NonFiniteLossError",

@@ -38,6 +38,9 @@ class T2TLearningRateSchedule(keras.optimizers.schedules.LearningRateSchedule):
       warmup_steps: `learning_rate_warmup_steps`.
       hidden_size: the model width, for `rsqrt_hidden_size`.
       decay_steps: `learning_rate_decay_steps`, for `cosdecay`.
+      micro_batches_per_update: N > 1 when an optimizer calls it with its update count k
+        while the step counts micro-batches (gradient accumulation): the rate is then
+        the schedule's at step k * N + N - 1, the micro-batch of the update.
     """
 
     def __init__(
@@ -47,6 +50,7 @@ class T2TLearningRateSchedule(keras.optimizers.schedules.LearningRateSchedule):
         warmup_steps: int,
         hidden_size: int,
         decay_steps: int = 5000,
+        micro_batches_per_update: int = 1,
     ):
         factors = [name.strip() for name in schedule.split("*") if name.strip()]
         unknown = [name for name in factors if name not in FACTORS]
@@ -67,19 +71,24 @@ class T2TLearningRateSchedule(keras.optimizers.schedules.LearningRateSchedule):
                 f"learning_rate_decay_steps must be > 0 for cosdecay, got {decay_steps}"
             )
         self.decay_steps = int(decay_steps)
+        self.micro_batches_per_update = int(micro_batches_per_update)
 
     @classmethod
-    def from_hparams(cls, hparams: HParams) -> "T2TLearningRateSchedule":
+    def from_hparams(
+        cls, hparams: HParams, micro_batches_per_update: int = 1
+    ) -> "T2TLearningRateSchedule":
         return cls(
             hparams.learning_rate_schedule,
             hparams.learning_rate_constant,
             hparams.learning_rate_warmup_steps,
             hparams.hidden_size,
             hparams.learning_rate_decay_steps,
+            micro_batches_per_update,
         )
 
     def __call__(self, step):
-        step = tf.cast(step, tf.float32)
+        per_update = self.micro_batches_per_update
+        step = tf.cast(step, tf.float32) * per_update + (per_update - 1)
         warmup = tf.constant(float(self.warmup_steps), tf.float32)
         rate = tf.constant(1.0, tf.float32)
         for name in self.factors:
@@ -105,4 +114,5 @@ class T2TLearningRateSchedule(keras.optimizers.schedules.LearningRateSchedule):
             "warmup_steps": self.warmup_steps,
             "hidden_size": self.hidden_size,
             "decay_steps": self.decay_steps,
+            "micro_batches_per_update": self.micro_batches_per_update,
         }

@@ -6,26 +6,32 @@ import tensorflow as tf
 
 from t2t_lite.models.loss import weighted_cross_entropy_sums
 from t2t_lite.training.metrics import metric_sums
+from t2t_lite.training.moving_average import WeightMovingAverage
 
 
-def _zero_unless(finite: tf.Tensor, gradient):
+def _zero_unless(finite: tf.Tensor, gradient: tf.Tensor) -> tf.Tensor:
     """`gradient`, or zeros in its place when `finite` is False (NaN * 0 is NaN, so a
-    select, not a product); IndexedSlices stay sparse."""
-    if isinstance(gradient, tf.IndexedSlices):
-        values = tf.where(finite, gradient.values, tf.zeros_like(gradient.values))
-        return tf.IndexedSlices(values, gradient.indices, gradient.dense_shape)
+    select, not a product)."""
     return tf.where(finite, gradient, tf.zeros_like(gradient))
 
 
 class TrainStep:
-    """One update from the next batch of each replica.
+    """One micro-batch from the next batch of each replica: an update or, with gradient
+    accumulation (T2T's `optimizer_multistep_accumulate_steps`), a share of one.
 
     The loss is the label-smoothed cross-entropy summed over every replica's target
     tokens (the positions the model's `loss_labels` weigh) and divided by their global
-    count, so N replicas with batches b1..bN take
-    the same step as one device with all of them. Gradients are all-reduced here, before
-    the optimizer (see `ReplicaSummedAdam`), so clipping and loss scaling see the global
-    gradient.
+    count, so N replicas with batches b1..bN take the same step as one device with all
+    of them. Gradients are all-reduced here, before the optimizer (see
+    `ReplicaSummedAdam`), so clipping and loss scaling see the global gradient.
+
+    With `accumulate_steps` = K > 1 the all-reduced gradients of K micro-batches are
+    summed in `accumulated` and their mean is applied on the K-th: with equal token
+    counts, the update one step on the K micro-batches together would make. The
+    optimizer (and Adam's bias correction) counts updates; `micro_batches`, the global
+    step, counts micro-batches, as T2T's multistep_adam does. Whether a call updates is
+    decided on the host from that count, so each kind of call is its own traced function
+    (an update inside a `cond` cannot synchronize replicas).
 
     Args:
       model: a `T2TModel` built under `strategy.scope()`.
@@ -33,6 +39,8 @@ class TrainStep:
       strategy: the distribution strategy.
       label_smoothing: T2T's `label_smoothing`.
       jit_compile: compile the forward and backward pass with XLA.
+      moving_average: a `WeightMovingAverage`, updated after each update, or None.
+      accumulate_steps: micro-batches per update (`optimizer.accumulate_steps`).
 
     Call: `step(iterator)` with an iterator over a distributed dataset ->
       `(loss_sum, target_tokens)` summed over replicas, float32 scalars.
@@ -40,10 +48,10 @@ class TrainStep:
     `stop_request` (set by the trainer on SIGTERM) is summed over all replicas in the
     step; `stop_agreed` then tells every worker that some worker asked to stop.
 
-    A step whose global loss (or, without loss scaling, gradient) is NaN or Inf applies
-    zero gradients, so the weights stay finite, and the first such step number is kept
-    in `first_nonfinite_step` (-1 while none was seen). The trainer reads it before it
-    logs or saves, without a host sync on every step.
+    A micro-batch whose global loss (or, without loss scaling, gradient) is NaN or Inf
+    contributes zero gradients, so the weights stay finite, and the first such step
+    number is kept in `first_nonfinite_step` (-1 while none was seen). The trainer reads
+    it before it logs or saves, without a host sync on every step.
     """
 
     def __init__(
@@ -53,11 +61,17 @@ class TrainStep:
         strategy: tf.distribute.Strategy,
         label_smoothing: float,
         jit_compile: bool = False,
+        moving_average: WeightMovingAverage | None = None,
+        accumulate_steps: int = 1,
     ):
+        if accumulate_steps < 1:
+            raise ValueError(f"accumulate_steps must be >= 1, got {accumulate_steps}")
         self.model = model
         self.optimizer = optimizer
         self.strategy = strategy
         self.label_smoothing = label_smoothing
+        self.moving_average = moving_average
+        self.accumulate_steps = accumulate_steps
         # A nested tf.function only to mark the XLA cluster; without XLA the ops are
         # traced inline into the step function.
         self._gradients = (
@@ -68,6 +82,26 @@ class TrainStep:
         # Loss scaling meets overflowing gradients by design (it skips those updates and
         # lowers the scale); only a non-finite loss is an error then.
         self._loss_scaled = isinstance(optimizer, keras.optimizers.LossScaleOptimizer)
+        with strategy.scope():
+            # Every replica holds the same (all-reduced) values: the first one's are kept.
+            first = tf.VariableAggregation.ONLY_FIRST_REPLICA
+            self.micro_batches = tf.Variable(
+                0, dtype=tf.int64, trainable=False, name="micro_batches", aggregation=first
+            )
+            self.accumulated = (
+                [
+                    tf.Variable(
+                        tf.zeros(v.shape, v.dtype),
+                        trainable=False,
+                        name="accumulated_gradient",
+                        aggregation=first,
+                    )
+                    for v in model.trainable_variables
+                ]
+                if accumulate_steps > 1
+                else []
+            )
+        self._next_count = None  # the host's copy of micro_batches + 1, once read
         self.first_nonfinite_step = tf.Variable(
             -1, dtype=tf.int64, trainable=False, name="first_nonfinite_step"
         )
@@ -75,6 +109,14 @@ class TrainStep:
         # agreed in the last step: synchronous workers must stop after the same step.
         self.stop_request = tf.Variable(0.0, trainable=False, name="stop_request")
         self.stop_agreed = tf.Variable(False, trainable=False, name="stop_agreed")
+        self._update = tf.function(lambda iterator: self._step(next(iterator), True))
+        self._accumulate = tf.function(lambda iterator: self._step(next(iterator), False))
+        self._update_batches = tf.function(
+            lambda batch: self._step(batch, True), reduce_retracing=True
+        )
+        self._accumulate_batches = tf.function(
+            lambda batch: self._step(batch, False), reduce_retracing=True
+        )
 
     def _loss_and_gradients(self, batch, global_tokens):
         variables = self.model.trainable_variables
@@ -86,7 +128,7 @@ class TrainStep:
             scaled_loss = self.optimizer.scale_loss(loss)
         return loss_sum, tape.gradient(scaled_loss, variables)
 
-    def replica_step(self, batch, stop_request):
+    def replica_step(self, batch, stop_request, update: bool):
         context = tf.distribute.get_replica_context()
         local_tokens = tf.reduce_sum(self.model.loss_labels(batch)[1])
         # One collective for the token count and the workers' stop requests.
@@ -97,36 +139,65 @@ class TrainStep:
         *gradients, global_loss = context.all_reduce(
             tf.distribute.ReduceOp.SUM, [*gradients, loss_sum]
         )
+        # Dense: an embedding's gradient comes as IndexedSlices that repeat a row for each
+        # use of an id, and Keras' Adam would square each share instead of their sum
+        # (TF1's Adam, which T2T used, sums them first). Adam updates every row anyway.
+        gradients = [tf.convert_to_tensor(g) for g in gradients]
         finite = tf.math.is_finite(global_loss)
         if not self._loss_scaled:
             finite &= tf.math.is_finite(tf.linalg.global_norm(gradients))
         gradients = [_zero_unless(finite, g) for g in gradients]
-        self.optimizer.apply(gradients, self.model.trainable_variables)
+        if self.accumulated:
+            if not update:
+                for total, gradient in zip(self.accumulated, gradients, strict=True):
+                    total.assign_add(gradient)
+            else:
+                count = float(self.accumulate_steps)
+                gradients = [
+                    (total + gradient) / count
+                    for total, gradient in zip(self.accumulated, gradients, strict=True)
+                ]
+        if update:
+            self.optimizer.apply(gradients, self.model.trainable_variables)
+            for total in self.accumulated:
+                total.assign(tf.zeros_like(total))
+            if self.moving_average is not None:
+                self.moving_average.update(self.optimizer.iterations)
         return loss_sum, local_tokens, tf.logical_not(finite), totals[1] > 0
 
-    def _step(self, distributed_batch):
+    def _step(self, distributed_batch, update: bool):
         loss_sum, tokens, nonfinite, stop = self.strategy.run(
-            self.replica_step, args=(distributed_batch, self.stop_request.read_value())
+            self.replica_step,
+            args=(distributed_batch, self.stop_request.read_value()),
+            kwargs={"update": update},
         )
         # Both flags come from all-reduced values: every replica holds the same verdict.
         nonfinite, stop = (
             self.strategy.experimental_local_results(x)[0] for x in (nonfinite, stop)
         )
-        step = tf.cast(self.optimizer.iterations, tf.int64)  # already counts this update
+        step = self.micro_batches.assign_add(1)
         first_bad = nonfinite & (self.first_nonfinite_step < 0)
         self.first_nonfinite_step.assign(tf.where(first_bad, step, self.first_nonfinite_step))
         self.stop_agreed.assign(stop)
         reduce = self.strategy.reduce
         return reduce("SUM", loss_sum, axis=None), reduce("SUM", tokens, axis=None)
 
-    @tf.function
-    def __call__(self, iterator):
-        return self._step(next(iterator))
+    def _updates_now(self) -> bool:
+        """Whether the coming micro-batch completes an update (host-side count)."""
+        if self._next_count is None:  # read once: after a restore, before the first call
+            self._next_count = int(self.micro_batches.numpy()) + 1
+        updates = self._next_count % self.accumulate_steps == 0
+        self._next_count += 1
+        return updates
 
-    @tf.function(reduce_retracing=True)
+    def __call__(self, iterator):
+        return (self._update if self._updates_now() else self._accumulate)(iterator)
+
     def on_batches(self, distributed_batch):
-        """The same update from an already distributed batch (for tests and tools)."""
-        return self._step(distributed_batch)
+        """The same from an already distributed batch (for tests and tools)."""
+        if self._updates_now():
+            return self._update_batches(distributed_batch)
+        return self._accumulate_batches(distributed_batch)
 
 
 class EvalStep:

@@ -18,7 +18,8 @@ from t2t_lite.problems import DEV, Problem
 from t2t_lite.runs import RunCheckpoints, make_checkpoint, model_from_hparams, warm_start
 from t2t_lite.training.learning_rate import T2TLearningRateSchedule
 from t2t_lite.training.metrics import METRIC_SUM_NAMES, finish_metrics
-from t2t_lite.training.optimizer import make_optimizer
+from t2t_lite.training.moving_average import WeightMovingAverage, moving_average_decay
+from t2t_lite.training.optimizer import accumulate_steps, make_optimizer
 from t2t_lite.training.preemption import SigtermFlag
 from t2t_lite.training.steps import EvalStep, TrainStep
 from t2t_lite.training.strategy import is_chief
@@ -101,7 +102,25 @@ class Trainer:
             self.model = model_from_hparams(hparams, self.options.mixed_precision)
             self.optimizer = make_optimizer(hparams, self.options.mixed_precision)
             self.optimizer.build(self.model.trainable_variables)
-            self.checkpoint = make_checkpoint(self.model, self.optimizer)
+            decay = moving_average_decay(hparams)
+            self.moving_average = WeightMovingAverage(self.model, decay) if decay else None
+        self.train_step = TrainStep(
+            self.model,
+            self.optimizer,
+            strategy,
+            hparams.label_smoothing,
+            jit_compile=self.options.xla,
+            moving_average=self.moving_average,
+            accumulate_steps=accumulate_steps(hparams),
+        )
+        self.checkpoint = make_checkpoint(
+            self.model,
+            # Accumulated gradients are optimizer state: a run stopped between updates
+            # resumes with the micro-batches it had.
+            [*self.optimizer.variables, *self.train_step.accumulated],
+            step=self.train_step.micro_batches,
+            moving_average=self.moving_average and self.moving_average.averages,
+        )
         self.schedule = T2TLearningRateSchedule.from_hparams(hparams)
         self._checkpoint_dir = (
             output_dir if self.is_chief else tempfile.mkdtemp(prefix="t2t_worker_ckpt_")
@@ -113,32 +132,30 @@ class Trainer:
         self.restored_from = self.checkpoints.restore_newest_readable()
         if self.restored_from:
             logging.info("resumed from %s at step %d", self.restored_from, self.step)
-        self.train_step = TrainStep(
-            self.model,
-            self.optimizer,
-            strategy,
-            hparams.label_smoothing,
-            jit_compile=self.options.xla,
-        )
         self.eval_step = EvalStep(self.model, hparams.label_smoothing)
         self._writers = {}
 
     # -- checkpoints --------------------------------------------------------------------
     def warm_start(self, path: str) -> None:
         """Initializes the model's weights (not the optimizer) from a checkpoint file or
-        the latest checkpoint of a directory, as T2T's `--warm_start_from`."""
+        the latest checkpoint of a directory, as T2T's `--warm_start_from`. Moving
+        averages of the weights start from them."""
         from t2t_lite.t2t_import import is_t2t_run, load_t2t_weights
 
         if is_t2t_run(path):  # T2T's own run directory or checkpoint
             checkpoint = warm_start(self.model, path, load=load_t2t_weights)
             logging.info("warm-started the model weights from T2T's %s", checkpoint)
-            return
-        logging.info("warm-started the model weights from %s", warm_start(self.model, path))
+        else:
+            checkpoint = warm_start(self.model, path)
+            logging.info("warm-started the model weights from %s", checkpoint)
+        if self.moving_average is not None:
+            self.moving_average.reset()
 
     @property
     def step(self) -> int:
-        """Optimizer updates applied so far (the global step)."""
-        return int(self.optimizer.iterations.numpy())
+        """Micro-batches trained on so far (the global step: the optimizer's updates,
+        unless it accumulates gradients, as T2T's multistep_adam counts)."""
+        return int(self.train_step.micro_batches.numpy())
 
     def weights_fingerprint(self) -> float:
         """Sum of every model weight in float64: equal on workers that hold the same
@@ -288,7 +305,14 @@ class Trainer:
     # -- evaluation ---------------------------------------------------------------------
     def evaluate(self, step: int | None = None) -> dict[str, float]:
         """Metrics on the dev split (`eval_steps` batches, or all), logged, printed and
-        written to `output_dir/eval`."""
+        written to `output_dir/eval`; of the moving averages of the weights if the run
+        keeps them (what decoding and export use)."""
+        if self.moving_average is None:
+            return self._evaluate(step)
+        with self.moving_average.swapped_in():
+            return self._evaluate(step)
+
+    def _evaluate(self, step: int | None) -> dict[str, float]:
         step = self.step if step is None else step
         dataset = self.problem.dataset(
             "eval",
