@@ -88,8 +88,8 @@ def test_accumulated_micro_batches_equal_one_step_on_their_concatenation(jit_com
     # The step counts micro-batches (T2T's multistep_adam); Adam counts its updates.
     assert int(step.micro_batches.numpy()) == 4
     assert int(optimizer.iterations.numpy()) == int(whole_optimizer.iterations.numpy()) == 2
-    for name, a, b, start in zip(range(99), accumulated[-1], whole[-1], whole[0], strict=False):
-        np.testing.assert_allclose(a, b, atol=1e-5, err_msg=f"variable {name}")
+    for index, (a, b) in enumerate(zip(accumulated[-1], whole[-1], strict=True)):
+        np.testing.assert_allclose(a, b, atol=1e-5, err_msg=f"variable {index}")
     # Nothing moves until the second micro-batch, and the weights did move.
     for a, b in zip(accumulated[1], accumulated[0], strict=True):
         np.testing.assert_array_equal(a, b)
