@@ -46,7 +46,8 @@ flags.DEFINE_string(
 flags.DEFINE_string(
     "decode_hparams",
     "",
-    'e.g. "beam_size=4,alpha=0.6,extra_length=50,batch_size=32,return_beams=False".',
+    'e.g. "beam_size=4,alpha=0.6,extra_length=50,batch_size=32,return_beams=False"; '
+    "return_beams=True,write_beam_scores=True writes each beam and its score.",
 )
 flags.DEFINE_string("decode_from_file", None, "Decode this file: one source (or prompt) per line.")
 flags.DEFINE_string(
@@ -139,6 +140,7 @@ def main(argv):
         hparams.max_length,
         decode_hp.batch_size,
         progress,
+        decode_hp.write_beam_scores,
     )
 
     if FLAGS.decode_interactive:

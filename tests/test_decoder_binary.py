@@ -3,6 +3,7 @@
 import glob
 import os
 import pathlib
+import re
 import subprocess
 
 import numpy as np
@@ -60,7 +61,9 @@ def test_decoding_a_file_keeps_one_output_line_per_input_line(text_run, tmp_path
     assert "decoding" in result.stderr and "8/8" in result.stderr  # progress
 
 
-def test_return_beams_puts_every_beam_on_the_input_line_under_xla(text_run, tmp_path):
+def test_return_beams_puts_every_beam_and_its_score_on_the_input_line_under_xla(
+    text_run, tmp_path
+):
     source = tmp_path / "in.txt"
     source.write_text("the dog\n\nthe cat sees\n", encoding="utf-8")
     target = tmp_path / "out.txt"
@@ -68,13 +71,18 @@ def test_return_beams_puts_every_beam_on_the_input_line_under_xla(text_run, tmp_
         text_run,
         f"--decode_from_file={source}",
         f"--decode_to_file={target}",
-        "--decode_hparams=beam_size=3,return_beams=true,extra_length=2",
+        "--decode_hparams=beam_size=3,return_beams=true,write_beam_scores=true,extra_length=2",
         "--xla",
     )
     assert result.returncode == 0, result.stderr
     lines = target.read_text(encoding="utf-8").split("\n")[:-1]
     assert len(lines) == 3 and lines[1] == ""
-    assert lines[0].count("\t") == 2 and lines[2].count("\t") == 2
+    for line in (lines[0], lines[2]):  # T2T's beam<TAB>score pairs, best first, %.2f
+        fields = line.split("\t")
+        assert len(fields) == 6
+        scores = fields[1::2]
+        assert all(re.fullmatch(r"-?\d+\.\d\d", score) for score in scores), line
+        assert [float(s) for s in scores] == sorted((float(s) for s in scores), reverse=True)
 
 
 def test_interactive_decoding_answers_each_stdin_line(reverse_run):

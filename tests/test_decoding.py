@@ -173,6 +173,7 @@ def test_decoding_compiles_under_xla(model_and_inputs):
         ("alpha=-1", "alpha=-1"),
         ("extra_length=-5", "extra_length=-5"),
         ("return_beams=maybe", "return_beams"),
+        ("write_beam_scores=true", "write_beam_scores=True needs return_beams=True"),
     ],
 )
 def test_bad_decode_hparams_name_the_entry(overrides, fragment):

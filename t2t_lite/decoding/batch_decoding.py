@@ -155,11 +155,14 @@ def decode_lines(
     max_length: int,
     batch_size: int,
     progress: Callable[[int, int], None] | None = None,
+    write_beam_scores: bool = False,
 ) -> list[str]:
     """One output line per input line, in order: the best translation (or continuation of
     a prompt, without the prompt), or with `return_beams` or several samples each of
-    them, tab-separated. `vocabulary` holds the problem's vocabularies by feature;
-    `decode_input` is the model's. Truncated lines are logged as warnings."""
+    them, tab-separated, best first; `write_beam_scores` follows each with its score
+    (`%.2f`, T2T's `beam<TAB>score<TAB>beam<TAB>score...`). `vocabulary` holds the
+    problem's vocabularies by feature; `decode_input` is the model's. Truncated lines are
+    logged as warnings."""
     target_vocabulary = vocabulary["targets"]
     sequences, truncated = encode_lines(
         lines, vocabulary[decode_input.vocabulary], max_length, decode_input
@@ -177,6 +180,12 @@ def decode_lines(
     if decoder.return_beams:
         flat = [beam for beams, _ in results for beam in beams]
         texts = iter(target_vocabulary.decode_batch(flat)) if flat else iter([])
-        return ["\t".join(next(texts) for _ in beams) for beams, _ in results]
+        lines = []
+        for beams, scores in results:
+            decoded = [next(texts) for _ in beams]
+            if write_beam_scores and beams != [[]]:  # a blank line stays blank
+                decoded = [f"{text}\t{score:.2f}" for text, score in zip(decoded, scores)]
+            lines.append("\t".join(decoded))
+        return lines
     texts = target_vocabulary.decode_batch([ids for ids, _ in results]) if results else []
     return texts

@@ -29,6 +29,8 @@ def default_decode_hparams() -> HParams:
         extra_length=50,
         batch_size=32,
         return_beams=False,
+        # With return_beams: each beam followed by its score (%.2f), as T2T writes them.
+        write_beam_scores=False,
         # Dev-set decoding only: how many examples (0: all of them).
         num_samples=0,
         # Greedy search's sampler: "argmax", or "random" with the settings below.
@@ -73,6 +75,8 @@ def decode_hparams(overrides: str = "", model_hparams: HParams | None = None) ->
             f"decode hparam samples_per_input={hparams.samples_per_input} needs beam_size=1 "
             "(beam search does not sample; return_beams=True gives every beam)"
         )
+    if hparams.write_beam_scores and not hparams.return_beams:
+        raise HParamsError("decode hparam write_beam_scores=True needs return_beams=True")
     try:
         sampler_from_decode_hparams(hparams)
     except HParamsError as error:
