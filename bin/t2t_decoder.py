@@ -58,6 +58,19 @@ flags.DEFINE_string(
 flags.DEFINE_bool(
     "decode_interactive", False, "Decode lines from stdin, printing one output per line."
 )
+flags.DEFINE_string(
+    "score_file",
+    None,
+    "Score this file instead of decoding: source<TAB>target lines (target lines for a "
+    "language model); one %.6f number per line goes to --decode_to_file.",
+)
+flags.DEFINE_enum(
+    "score_mode",
+    "loss",
+    ["loss", "log_prob"],
+    "--score_file's number: loss (T2T's: mean token cross-entropy over the target and its "
+    "EOS, lower is better) or log_prob (their summed log-probability).",
+)
 flags.DEFINE_bool("xla", False, "Compile the search with XLA (once per batch shape).")
 flags.DEFINE_string(
     "t2t_usr_dir",
@@ -78,8 +91,15 @@ def decode_filename(base: str, model: str, problem: str, decode_hp) -> str:
 def main(argv):
     cli.check_args(argv, "output_dir")
     t2t_flags.warn_without_effect("t2t-decoder", T2T_ONLY_FLAGS)
-    if FLAGS.decode_interactive and FLAGS.decode_from_file:
-        raise app.UsageError("--decode_interactive and --decode_from_file exclude each other")
+    given = [
+        f"--{name}"
+        for name in ("decode_interactive", "decode_from_file", "score_file")
+        if getattr(FLAGS, name)
+    ]
+    if len(given) > 1:
+        raise app.UsageError(f"{' and '.join(given)} exclude each other")
+    if FLAGS.score_file and not FLAGS.decode_to_file:
+        raise app.UsageError("--score_file needs --decode_to_file, where the scores go (as in T2T)")
 
     from t2t_lite import decoding, models, runs
     from t2t_lite.errors import DataError
@@ -102,7 +122,9 @@ def main(argv):
     reads_prompts = "inputs" not in models.get_model_class(
         models.run_model_name(saved)
     ).feature_spec(saved)
-    if reads_prompts and not (FLAGS.decode_from_file or FLAGS.decode_interactive):
+    if reads_prompts and not (
+        FLAGS.decode_from_file or FLAGS.decode_interactive or FLAGS.score_file
+    ):
         raise app.UsageError(
             f"{output_dir} holds a language model (problem {saved.problem} has no inputs): "
             "it continues prompts; pass --decode_from_file (one prompt per line, an empty "
@@ -121,6 +143,9 @@ def main(argv):
         raise app.UsageError(
             f"--model={FLAGS.model}, but {output_dir} trained --model={model_name}"
         )
+    if FLAGS.score_file:
+        score(run, decode_hp)
+        return
     if run.model.task == "classification":
         classify(run, data_dir, output_dir, decode_hp, model_name)
         return
@@ -185,6 +210,30 @@ def main(argv):
         decode_hp.num_samples,
     )
     print(report.summary())
+
+
+def score(run, decode_hp) -> None:
+    """t2t-decoder --score_file: one score per line, in order, to --decode_to_file."""
+    from t2t_lite import decoding
+    from t2t_lite.utils.text_lines import read_lines, write_lines_atomically
+
+    if run.model.task != "generation" or getattr(run.problem, "image_shape", None):
+        raise app.UsageError(
+            f"--score_file scores text targets; {run.problem.name} has none to score"
+        )
+    source = os.path.expanduser(FLAGS.score_file)
+    scores = decoding.score_lines(
+        run.model,
+        read_lines(source, "--score_file"),
+        run.vocabulary,
+        run.hparams.max_length,
+        decode_hp.batch_size,
+        FLAGS.score_mode,
+        f"--score_file={source}",
+    )
+    target = os.path.expanduser(FLAGS.decode_to_file)
+    write_lines_atomically(target, [f"{value:.6f}" for value in scores])
+    print(f"Wrote {len(scores)} scores ({FLAGS.score_mode}) of {source} to {target}")
 
 
 def generate_images(run, decode_hp) -> None:

@@ -61,9 +61,7 @@ def test_decoding_a_file_keeps_one_output_line_per_input_line(text_run, tmp_path
     assert "decoding" in result.stderr and "8/8" in result.stderr  # progress
 
 
-def test_return_beams_puts_every_beam_and_its_score_on_the_input_line_under_xla(
-    text_run, tmp_path
-):
+def test_return_beams_puts_every_beam_and_its_score_on_the_input_line_under_xla(text_run, tmp_path):
     source = tmp_path / "in.txt"
     source.write_text("the dog\n\nthe cat sees\n", encoding="utf-8")
     target = tmp_path / "out.txt"

@@ -37,6 +37,7 @@ from t2t_lite.decoding.sampling import (
     content_keys,
     sampler_from_decode_hparams,
 )
+from t2t_lite.decoding.scoring import SCORE_MODES, PairScorer, score_lines
 from t2t_lite.decoding.strategy import (
     DecodingStrategy,
     list_strategies,
@@ -46,6 +47,9 @@ from t2t_lite.decoding.strategy import (
 
 __all__ = [
     "SAMPLING_METHODS",
+    "SCORE_MODES",
+    "PairScorer",
+    "score_lines",
     "ArgmaxSampler",
     "BeamSearch",
     "DecodingStrategy",
