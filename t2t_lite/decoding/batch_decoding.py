@@ -184,7 +184,9 @@ def decode_lines(
         for beams, scores in results:
             decoded = [next(texts) for _ in beams]
             if write_beam_scores and beams != [[]]:  # a blank line stays blank
-                decoded = [f"{text}\t{score:.2f}" for text, score in zip(decoded, scores)]
+                decoded = [
+                    f"{text}\t{score:.2f}" for text, score in zip(decoded, scores, strict=True)
+                ]
             lines.append("\t".join(decoded))
         return lines
     texts = target_vocabulary.decode_batch([ids for ids, _ in results]) if results else []
