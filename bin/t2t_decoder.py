@@ -41,7 +41,10 @@ flags.DEFINE_string(
     "output_dir", None, "The t2t-trainer --output_dir: hparams.json and checkpoints."
 )
 flags.DEFINE_string(
-    "checkpoint_path", None, "Checkpoint prefix or directory (default: the latest in --output_dir)."
+    "checkpoint_path",
+    None,
+    "Checkpoint prefix or directory, or best (the run's best by its eval metric, kept in "
+    "<output_dir>/best); default: the latest in --output_dir.",
 )
 flags.DEFINE_string(
     "decode_hparams",

@@ -22,7 +22,10 @@ flags.DEFINE_string(
     "data_dir", None, "Directory of the problem's vocabulary; default: --output_dir."
 )
 flags.DEFINE_string(
-    "checkpoint_path", None, "Checkpoint prefix or directory (default: the latest in --output_dir)."
+    "checkpoint_path",
+    None,
+    "Checkpoint prefix or directory, or best (the run's best by its eval metric, kept in "
+    "<output_dir>/best); default: the latest in --output_dir.",
 )
 flags.DEFINE_string("export_dir", None, "Where versions go (default: <output_dir>/export).")
 flags.DEFINE_string(

@@ -40,8 +40,44 @@ flags.DEFINE_integer("log_step_count_steps", 100, "Steps between progress lines.
 flags.DEFINE_enum(
     "schedule",
     "train_and_evaluate",
-    ["train", "train_and_evaluate", "evaluate", "continuous_train_and_eval"],
-    "What to run (T2T's continuous_train_and_eval is train_and_evaluate).",
+    ["train", "train_and_evaluate", "evaluate", "continuous_eval", "continuous_train_and_eval"],
+    "What to run. continuous_eval: a process beside a trainer that evaluates each new "
+    "checkpoint in --output_dir once (T2T's continuous_train_and_eval is train_and_evaluate).",
+)
+flags.DEFINE_float(
+    "eval_timeout_mins",
+    240,
+    "continuous_eval stops after this long without a new checkpoint (the first included).",
+    lower_bound=0,
+)
+flags.DEFINE_string(
+    "eval_early_stopping_steps",
+    None,
+    "Stop training once the early-stopping metric has not improved by its delta within this "
+    "many steps (None: train to --train_steps).",
+)
+flags.DEFINE_string(
+    "eval_early_stopping_metric",
+    "loss",
+    "The eval metric that stops early and picks the best checkpoint (<output_dir>/best): "
+    "loss, or T2T's metrics-<problem>/targets/<metric> (accuracy, approx_bleu_score, ...).",
+)
+flags.DEFINE_float(
+    "eval_early_stopping_metric_delta", 0.1, "The least change that counts as improving."
+)
+flags.DEFINE_bool(
+    "eval_early_stopping_metric_minimize",
+    True,
+    "Whether the early-stopping metric improves downwards (loss) or upwards (accuracy).",
+)
+flags.DEFINE_bool(
+    "eval_bleu",
+    False,
+    "Each evaluation also decodes the dev split with --decode_hparams and reports its "
+    "sacreBLEU as bleu (translation models; T2T had no such flag).",
+)
+flags.DEFINE_string(
+    "decode_hparams", "", "How --eval_bleu decodes, as t2t-decoder's --decode_hparams."
 )
 flags.DEFINE_integer("random_seed", 429459, "Seed of initialization, dropout and shuffling.")
 flags.DEFINE_bool("generate_data", False, "Run datagen first when the problem's files are missing.")
@@ -103,12 +139,31 @@ def apply_t2t_flags() -> None:
             FLAGS.num_gpus = worker_gpu
 
 
+def parse_early_stopping_steps(value: str | None) -> int:
+    """`--eval_early_stopping_steps`: None (T2T writes it so) or a count >= 1."""
+    if value is None or value.strip() in ("", "None", "0"):
+        return 0
+    try:
+        steps = int(value)
+    except ValueError:
+        raise app.UsageError(f"--eval_early_stopping_steps={value}: not a number") from None
+    if steps < 1:
+        raise app.UsageError(f"--eval_early_stopping_steps={value} must be >= 1 (or None)")
+    return steps
+
+
 def main(argv):
     cli.check_args(argv, "data_dir", "output_dir")
     apply_t2t_flags()
-    if FLAGS.distribution_strategy == "tpu" and FLAGS.schedule != "train":
+    if FLAGS.distribution_strategy == "tpu" and FLAGS.schedule not in ("train",):
         raise app.UsageError(
             "--distribution_strategy=tpu supports --schedule=train only; evaluate on CPU/GPU"
+        )
+    early_stopping_steps = parse_early_stopping_steps(FLAGS.eval_early_stopping_steps)
+    if FLAGS.distribution_strategy == "multi_worker_mirrored" and early_stopping_steps:
+        raise app.UsageError(
+            "--eval_early_stopping_steps is for single-host runs: workers of a "
+            "multi_worker_mirrored job cannot all read the chief's eval summaries"
         )
     if FLAGS.distribution_strategy == "multi_worker_mirrored" and FLAGS.generate_data:
         raise app.UsageError(
@@ -143,6 +198,8 @@ def main(argv):
         else:
             hparams = get_hparams(hparams_set, FLAGS.hparams)
         training.T2TLearningRateSchedule.from_hparams(hparams)
+        training.accumulate_steps(hparams)
+        training.moving_average_decay(hparams)
         if "sampling_method" in hparams:  # what decoding will read: refused now, not then
             decoding.check_sampling(
                 hparams.sampling_method, hparams.sampling_temp, hparams.sampling_keep_top_k
@@ -192,6 +249,9 @@ def main(argv):
     resuming = runs.check_output_dir(output_dir, hparams)
     if FLAGS.schedule == "evaluate" and not resuming:
         raise runs.RunDirError(f"--schedule=evaluate: no checkpoint in --output_dir={output_dir}")
+    eval_decode_hparams = (
+        cli.decode_hparams_flag(FLAGS.decode_hparams, hparams) if FLAGS.eval_bleu else None
+    )
 
     keras.utils.set_random_seed(FLAGS.random_seed)
     options = training.TrainerOptions(
@@ -203,20 +263,42 @@ def main(argv):
         mixed_precision=FLAGS.mixed_precision,
         xla=FLAGS.xla,
         skip_corrupt_records=FLAGS.skip_corrupt_records,
+        eval_bleu_decode_hparams=eval_decode_hparams,
     )
     trainer = training.Trainer(problem, hparams, data_dir, output_dir, strategy, options)
+    if FLAGS.eval_bleu and not trainer.translates:
+        raise app.UsageError(f"--eval_bleu: {problem.name} is not translation; it has no BLEU")
+    options.early_stopping = training.EarlyStopping(
+        steps=early_stopping_steps,
+        metric=training.resolve_metric(
+            FLAGS.eval_early_stopping_metric, problem.name, trainer.eval_metric_names()
+        ),
+        delta=FLAGS.eval_early_stopping_metric_delta,
+        minimize=FLAGS.eval_early_stopping_metric_minimize,
+    )
     if FLAGS.warm_start_from and not resuming:
         trainer.warm_start(os.path.expanduser(FLAGS.warm_start_from))
-    if chief and FLAGS.schedule != "evaluate":
+    if chief and FLAGS.schedule not in ("evaluate", "continuous_eval"):
         runs.write_run_files(output_dir, hparams, FLAGS.flags_into_string())
     try:
         if FLAGS.schedule == "evaluate":
-            trainer.evaluate()
+            trainer.evaluate(keep_best=True)
+            return
+        if FLAGS.schedule == "continuous_eval":
+            count = training.continuous_eval(
+                trainer, FLAGS.train_steps, FLAGS.eval_timeout_mins * 60.0
+            )
+            print(f"Evaluated {count} checkpoints of {output_dir}")
             return
         outcome = trainer.train(FLAGS.train_steps, evaluate=FLAGS.schedule == "train_and_evaluate")
     finally:
         trainer.close()
-    if outcome == "preempted":
+    if outcome == "early_stopped":
+        print(
+            f"Stopped early at step {trainer.step}: eval {options.early_stopping.metric} stopped "
+            f"improving; best checkpoint: {runs.read_best(output_dir) or 'none'}"
+        )
+    elif outcome == "preempted":
         print(
             f"Stopped by SIGTERM at step {trainer.step}; checkpoint in {output_dir}; rerun to "
             "resume"

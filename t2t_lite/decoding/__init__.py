@@ -17,7 +17,7 @@ from t2t_lite.decoding.batch_decoding import (
 from t2t_lite.decoding.beam_search import BeamSearch, beam_search, gather_beams, length_penalty
 from t2t_lite.decoding.classification import classify, classify_dev_split, classify_lines
 from t2t_lite.decoding.decode_hparams import decode_hparams, default_decode_hparams
-from t2t_lite.decoding.dev_split import DevDecodeReport, decode_dev_split
+from t2t_lite.decoding.dev_split import DevDecodeReport, decode_dev_split, decode_dev_texts
 from t2t_lite.decoding.greedy_search import GreedySearch, greedy_search
 from t2t_lite.decoding.image_generation import (
     contact_sheet,
@@ -78,6 +78,7 @@ __all__ = [
     "cached_step_fn",
     "cut_at_eos",
     "decode_dev_split",
+    "decode_dev_texts",
     "decode_hparams",
     "decode_ids",
     "decode_sequences",

@@ -33,6 +33,27 @@ class DevDecodeReport:
         )
 
 
+def decode_dev_texts(
+    problem: Problem,
+    data_dir: str,
+    vocabulary: dict[str, Vocabulary],
+    decoder: IdDecoder,
+    max_length: int,
+    batch_size: int,
+    num_samples: int = 0,
+) -> tuple[list[str], list[str]]:
+    """The best output and the target of each dev example (the first `num_samples`, 0:
+    all) as text, inputs fitted to `max_length` as in training (for BLEU in evaluation)."""
+    examples = list(problem.read_examples(data_dir, DEV))
+    if num_samples:
+        examples = examples[:num_samples]
+    fitted = [terminate(strip_eos(ids), max_length)[0] for ids, _ in examples]
+    results = decode_sequences(decoder, fitted, batch_size)
+    best = [ids[0] if decoder.return_beams else ids for ids, _ in results]
+    target = vocabulary["targets"]
+    return target.decode_batch(best), target.decode_batch([t for _, t in examples])
+
+
 def decode_dev_split(
     problem: Problem,
     data_dir: str,

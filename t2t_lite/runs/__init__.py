@@ -6,6 +6,7 @@
 - Checkpoints: keyed by model variable path, found, restored, warm-started from and
   averaged (`checkpoints`, `run_checkpoints`, `averaging`), with one list of what makes a
   checkpoint unreadable (`RESTORE_ERRORS`) and one error class (`CheckpointError`).
+- The best checkpoint by an eval metric, kept in `best/` (`best_checkpoint`).
 - The trained model and the run opened for inference (`trained_model`).
 
 Every problem with the directory is a `RunDirError`; one with a checkpoint is its
@@ -17,6 +18,7 @@ from t2t_lite.utils.backend import require_tensorflow_backend
 require_tensorflow_backend("t2t_lite.runs")
 
 from t2t_lite.runs.averaging import average_latest_checkpoints
+from t2t_lite.runs.best_checkpoint import BEST, best_checkpoint, keep_if_best, read_best
 from t2t_lite.runs.checkpoints import (
     RESTORE_ERRORS,
     checkpoint_candidates,
@@ -51,6 +53,10 @@ from t2t_lite.runs.trained_model import (
 )
 
 __all__ = [
+    "BEST",
+    "best_checkpoint",
+    "keep_if_best",
+    "read_best",
     "FLAGS_FILE",
     "HPARAMS_FILE",
     "IMPORT_FILE",

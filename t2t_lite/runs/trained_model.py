@@ -10,6 +10,7 @@ from t2t_lite.errors import DataError
 from t2t_lite.hparams import HParams
 from t2t_lite.models import T2TModel, check_model_fits, model_from_run_hparams, run_model_name
 from t2t_lite.problems import Problem, Vocabulary, get_problem
+from t2t_lite.runs.best_checkpoint import BEST, best_checkpoint
 from t2t_lite.runs.checkpoints import find_checkpoint, has_moving_average, load_weights
 from t2t_lite.runs.hparams_file import load_run_hparams
 
@@ -65,7 +66,8 @@ def open_trained_run(
     output_dir: str, data_dir: str, hparams_overrides: str = "", checkpoint_path: str | None = None
 ) -> TrainedRun:
     """Loads the run in `output_dir` (its `hparams.json` with overrides, and the latest
-    checkpoint or `checkpoint_path`) with the vocabularies in `data_dir`.
+    checkpoint or `checkpoint_path`, which may be `BEST`: the run's best checkpoint) with
+    the vocabularies in `data_dir`.
 
     Raises `CheckpointError`, `HParamsError` or `DataError` (vocabulary sizes that differ
     from the run's) naming the file or value.
@@ -84,6 +86,8 @@ def open_trained_run(
                 f"--data_dir={data_dir}: the {feature} vocabulary has {size} ids, the model in "
                 f"{output_dir} was trained with {trained}"
             )
+    if checkpoint_path == BEST:
+        checkpoint_path = best_checkpoint(output_dir)
     checkpoint = find_checkpoint(checkpoint_path or output_dir)
     return TrainedRun(
         hparams, problem, vocabulary, checkpoint, load_trained_model(hparams, checkpoint)

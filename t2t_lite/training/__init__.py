@@ -7,6 +7,7 @@ require_tensorflow_backend("t2t_lite.training")
 
 from t2t_lite.training.learning_rate import T2TLearningRateSchedule
 from t2t_lite.training.metrics import finish_metrics, metric_sums
+from t2t_lite.training.moving_average import WeightMovingAverage, moving_average_decay
 from t2t_lite.training.optimizer import ReplicaSummedAdam, accumulate_steps, make_optimizer
 from t2t_lite.training.steps import EvalStep, TrainStep
 from t2t_lite.training.strategy import (
@@ -18,8 +19,22 @@ from t2t_lite.training.strategy import (
     split_cpu,
 )
 from t2t_lite.training.trainer import MIXED_PRECISION, NonFiniteLossError, Trainer, TrainerOptions
+from t2t_lite.training.continuous_eval import continuous_eval
+from t2t_lite.training.early_stopping import (
+    EarlyStopping,
+    EvalMetricError,
+    has_metric_plateaued,
+    resolve_metric,
+)
 
 __all__ = [
+    "WeightMovingAverage",
+    "moving_average_decay",
+    "EarlyStopping",
+    "EvalMetricError",
+    "continuous_eval",
+    "has_metric_plateaued",
+    "resolve_metric",
     "MIXED_PRECISION",
     "STRATEGIES",
     "EvalStep",

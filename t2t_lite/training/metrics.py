@@ -1,8 +1,10 @@
 """Evaluation metrics as sums over batches, finished into T2T's averages at the end (so
 batches of any size and padding weigh by their tokens and sequences)."""
 
+import collections
 import math
 
+import numpy as np
 import tensorflow as tf
 
 from t2t_lite.ids import PAD_ID
@@ -92,3 +94,64 @@ def finish_metrics(sums: dict) -> dict[str, float]:
     if float(sums.get("top5_counted", 0.0)) > 0:
         metrics["accuracy_top5"] = float(sums["top5_correct"]) / float(sums["top5_counted"])
     return metrics
+
+
+class ApproxBleu:
+    """T2T's `approx_bleu_score`: BLEU-4 of the teacher-forced argmax ids against the
+    target ids (T2T's `bleu_hook.compute_bleu`, its smoothing of orders without a match
+    included), in [0, 1]. T2T scores each batch's padded rows and averages over batches;
+    this counts each target's own positions (EOS included) and scores the whole eval set
+    at once, so batching and padding do not change it."""
+
+    max_order = 4
+
+    def __init__(self):
+        self.matches = [0] * self.max_order
+        self.possible = [0] * self.max_order
+        self.reference_length = 0
+        self.translation_length = 0
+
+    @classmethod
+    def _ngrams(cls, ids: list[int]) -> collections.Counter:
+        counts = collections.Counter()
+        for order in range(1, cls.max_order + 1):
+            for start in range(len(ids) - order + 1):
+                counts[tuple(ids[start : start + order])] += 1
+        return counts
+
+    def add(self, labels: np.ndarray, predictions: np.ndarray) -> None:
+        """Counts a batch: `labels` and `predictions` `[batch, length]` ids; a row's
+        positions are those where its label is not padding."""
+        for label_row, prediction_row in zip(labels, predictions, strict=True):
+            keep = label_row != PAD_ID
+            reference = label_row[keep].tolist()
+            translation = prediction_row[keep].tolist()
+            self.reference_length += len(reference)
+            self.translation_length += len(translation)
+            reference_counts, translation_counts = (
+                self._ngrams(reference),
+                self._ngrams(translation),
+            )
+            for ngram, count in reference_counts.items():
+                self.matches[len(ngram) - 1] += min(count, translation_counts[ngram])
+            for ngram, count in translation_counts.items():
+                self.possible[len(ngram) - 1] += count
+
+    def score(self) -> float:
+        precisions = [0.0] * self.max_order
+        smooth = 1.0
+        for i in range(self.max_order):
+            if self.possible[i] > 0:
+                if self.matches[i] > 0:
+                    precisions[i] = self.matches[i] / self.possible[i]
+                else:
+                    smooth *= 2
+                    precisions[i] = 1.0 / (smooth * self.possible[i])
+        geo_mean = 0.0
+        if max(precisions) > 0:
+            geo_mean = math.exp(sum(math.log(p) for p in precisions if p) / self.max_order)
+        brevity = 1.0
+        if self.reference_length:
+            ratio = self.translation_length / self.reference_length
+            brevity = 0.0 if ratio <= 0 else math.exp(1 - 1 / ratio) if ratio < 1 else 1.0
+        return geo_mean * brevity

@@ -204,15 +204,22 @@ class EvalStep:
     """Metric sums of one eval batch, computed where the model's variables live, without
     replica communication (so every worker can run it alone).
 
-    Call: `step(batch)` with the model's features -> dict of `METRIC_SUM_NAMES` sums.
+    Call: `step(batch)` with the model's features -> dict of `METRIC_SUM_NAMES` sums;
+    with `with_predictions`, also `labels` and `predictions` (the argmax ids), both
+    `[batch, length]`, for metrics counted on the host (approx BLEU).
     """
 
-    def __init__(self, model: keras.Model, label_smoothing: float):
+    def __init__(self, model: keras.Model, label_smoothing: float, with_predictions: bool = False):
         self.model = model
         self.label_smoothing = label_smoothing
+        self.with_predictions = with_predictions
 
     @tf.function(reduce_retracing=True)
     def __call__(self, batch):
         logits = self.model(batch, training=False)
         labels, weights = self.model.loss_labels(batch)
-        return metric_sums(labels, logits, self.label_smoothing, weights=weights)
+        sums = metric_sums(labels, logits, self.label_smoothing, weights=weights)
+        if self.with_predictions:
+            sums["labels"] = labels
+            sums["predictions"] = tf.argmax(logits, axis=-1, output_type=labels.dtype)
+        return sums

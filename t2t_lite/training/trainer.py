@@ -15,9 +15,16 @@ from tensorflow.core.framework import summary_pb2
 from t2t_lite.errors import T2TLiteError
 from t2t_lite.hparams import HParams
 from t2t_lite.problems import DEV, Problem
-from t2t_lite.runs import RunCheckpoints, make_checkpoint, model_from_hparams, warm_start
+from t2t_lite.runs import (
+    RunCheckpoints,
+    keep_if_best,
+    make_checkpoint,
+    model_from_hparams,
+    warm_start,
+)
 from t2t_lite.training.learning_rate import T2TLearningRateSchedule
-from t2t_lite.training.metrics import METRIC_SUM_NAMES, finish_metrics
+from t2t_lite.training.early_stopping import BASE_METRICS, EarlyStopping
+from t2t_lite.training.metrics import METRIC_SUM_NAMES, ApproxBleu, finish_metrics
 from t2t_lite.training.moving_average import WeightMovingAverage, moving_average_decay
 from t2t_lite.training.optimizer import accumulate_steps, make_optimizer
 from t2t_lite.training.preemption import SigtermFlag
@@ -50,6 +57,11 @@ class TrainerOptions:
       skip_corrupt_records: train and evaluate on the records before the first corrupt
         one of each file, logging what is skipped; otherwise a corrupt file is an error
         that names it.
+      early_stopping: when to stop on an eval metric; that metric (default: loss,
+        minimized) also picks the checkpoint kept as the run's best.
+      eval_bleu_decode_hparams: decode hparams to decode the dev split with at each
+        evaluation, for sacreBLEU (`bleu`); None for none (a translation model's eval
+        has T2T's `approx_bleu_score` anyway).
     """
 
     eval_steps: int = 100
@@ -60,6 +72,8 @@ class TrainerOptions:
     mixed_precision: str = "none"
     xla: bool = False
     skip_corrupt_records: bool = False
+    early_stopping: EarlyStopping = dataclasses.field(default_factory=EarlyStopping)
+    eval_bleu_decode_hparams: HParams | None = None
 
 
 class Trainer:
@@ -132,8 +146,25 @@ class Trainer:
         self.restored_from = self.checkpoints.restore_newest_readable()
         if self.restored_from:
             logging.info("resumed from %s at step %d", self.restored_from, self.step)
-        self.eval_step = EvalStep(self.model, hparams.label_smoothing)
+        # Translation (an encoder-decoder of text): T2T's approx BLEU in every eval.
+        self.translates = (
+            self.model.task == "generation"
+            and self.model.decode_input.vocabulary == "inputs"
+            and not getattr(problem, "image_shape", None)
+        )
+        self.eval_step = EvalStep(
+            self.model, hparams.label_smoothing, with_predictions=self.translates
+        )
         self._writers = {}
+
+    def eval_metric_names(self) -> list[str]:
+        """The metrics each evaluation of this run reports."""
+        names = list(BASE_METRICS)
+        if self.translates:
+            names.append("approx_bleu_score")
+            if self.options.eval_bleu_decode_hparams is not None:
+                names.append("bleu")
+        return names
 
     # -- checkpoints --------------------------------------------------------------------
     def warm_start(self, path: str) -> None:
@@ -207,7 +238,8 @@ class Trainer:
         """Trains until the global step reaches `train_steps`, saving a checkpoint every
         `local_eval_frequency` steps and at the end (then evaluating, if `evaluate`).
 
-        Returns "done", or "preempted" when SIGTERM arrived: a checkpoint was saved.
+        Returns "done", "preempted" when SIGTERM arrived (a checkpoint was saved), or
+        "early_stopped" when the early-stopping metric stopped improving.
         """
         if evaluate:  # before training, not after the first checkpoint
             self.problem.require_split(self.data_dir, DEV, "evaluation (train_and_evaluate)")
@@ -264,9 +296,27 @@ class Trainer:
                 if must_save:
                     self.save(step)
                     if evaluate:
-                        self.evaluate(step)
+                        self.evaluate(step, keep_best=True)
+                    if step < train_steps and self._should_stop_early(step):
+                        return "early_stopped"
         logging.info("step %d: weights fingerprint %.12g", step, self.weights_fingerprint())
         return "done"
+
+    def _should_stop_early(self, step: int) -> bool:
+        """Whether the eval history in `output_dir/eval` (this trainer's evaluations, or a
+        continuous evaluator's) shows the early-stopping metric on a plateau."""
+        stopping = self.options.early_stopping
+        if not stopping.should_stop(self.output_dir):
+            return False
+        logging.warning(
+            "early stopping at step %d: eval %s has not %s by %g in %d steps",
+            step,
+            stopping.metric,
+            "decreased" if stopping.minimize else "increased",
+            stopping.delta,
+            stopping.steps,
+        )
+        return True
 
     def _stop_if_nonfinite(self, step: int) -> None:
         """Raises `NonFiniteLossError` if some step since the start had a NaN or Inf loss
@@ -303,14 +353,43 @@ class Trainer:
         )
 
     # -- evaluation ---------------------------------------------------------------------
-    def evaluate(self, step: int | None = None) -> dict[str, float]:
+    def evaluate(self, step: int | None = None, keep_best: bool = False) -> dict[str, float]:
         """Metrics on the dev split (`eval_steps` batches, or all), logged, printed and
         written to `output_dir/eval`; of the moving averages of the weights if the run
-        keeps them (what decoding and export use)."""
+        keeps them (what decoding and export use). With `keep_best`, the latest
+        checkpoint is kept as the run's best if it is (by the early-stopping metric)."""
         if self.moving_average is None:
-            return self._evaluate(step)
-        with self.moving_average.swapped_in():
-            return self._evaluate(step)
+            metrics = self._evaluate(step)
+        else:
+            with self.moving_average.swapped_in():
+                metrics = self._evaluate(step)
+        if keep_best and self.is_chief and self.manager.latest_checkpoint:
+            self.keep_if_best(self.manager.latest_checkpoint, self.step, metrics)
+        return metrics
+
+    def keep_if_best(self, checkpoint: str, step: int, metrics: dict[str, float]) -> bool:
+        """Copies `checkpoint` to the run's `best/` if its metrics beat the best's."""
+        stopping = self.options.early_stopping
+        if stopping.metric not in metrics:
+            logging.warning("no eval %s to pick the best checkpoint by", stopping.metric)
+            return False
+        return keep_if_best(
+            self.output_dir,
+            checkpoint,
+            step,
+            stopping.metric,
+            metrics[stopping.metric],
+            stopping.minimize,
+        )
+
+    def evaluate_checkpoint(self, checkpoint: str) -> dict[str, float]:
+        """Restores `checkpoint` (another process's: a continuous evaluator's) and
+        evaluates it at its step, keeping it as the best if it is."""
+        self.checkpoint.read(checkpoint).expect_partial()
+        metrics = self.evaluate(self.step)
+        if self.is_chief:
+            self.keep_if_best(checkpoint, self.step, metrics)
+        return metrics
 
     def _evaluate(self, step: int | None) -> dict[str, float]:
         step = self.step if step is None else step
@@ -324,15 +403,23 @@ class Trainer:
         if self.options.eval_steps:
             dataset = dataset.take(self.options.eval_steps)
         sums = {name: tf.constant(0.0) for name in METRIC_SUM_NAMES}
+        bleu = ApproxBleu() if self.translates else None
         batches = 0
         try:
             for batch in dataset:
-                for name, value in self.eval_step(batch).items():
+                values = self.eval_step(batch)
+                if bleu is not None:
+                    bleu.add(values.pop("labels").numpy(), values.pop("predictions").numpy())
+                for name, value in values.items():
                     sums[name] += value
                 batches += 1
         except tf.errors.DataLossError:
             raise self.problem.corruption_error(self.data_dir, "dev") from None
         metrics = finish_metrics(sums)
+        if bleu is not None:
+            metrics["approx_bleu_score"] = bleu.score()
+            if self.options.eval_bleu_decode_hparams is not None:
+                metrics["bleu"] = self._dev_bleu()
         text = ", ".join(f"{name} {value:.4f}" for name, value in metrics.items())
         print(
             f"eval at step {step} ({batches} batches, {int(sums['sequences'])} sequences): {text}",
@@ -340,6 +427,27 @@ class Trainer:
         )
         self._write_scalars("eval", step, metrics)
         return metrics
+
+    def _dev_bleu(self) -> float:
+        """sacreBLEU of the dev split decoded with `eval_bleu_decode_hparams`."""
+        import sacrebleu
+
+        from t2t_lite import decoding
+
+        decode_hparams = self.options.eval_bleu_decode_hparams
+        decoder = decoding.IdDecoder(
+            self.model, decoding.strategy_from_decode_hparams(decode_hparams)
+        )
+        outputs, targets = decoding.decode_dev_texts(
+            self.problem,
+            self.data_dir,
+            self.problem.feature_vocabulary(self.data_dir),
+            decoder,
+            self.hparams.max_length,
+            decode_hparams.batch_size,
+            decode_hparams.num_samples,
+        )
+        return float(sacrebleu.corpus_bleu(outputs, [targets]).score)
 
     def close(self) -> None:
         for writer in self._writers.values():

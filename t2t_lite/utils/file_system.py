@@ -25,6 +25,11 @@ glob = tf.io.gfile.glob
 makedirs = tf.io.gfile.makedirs
 
 
+def copy(source: str, target: str) -> None:
+    """Copies the file `source` to `target`, replacing it."""
+    tf.io.gfile.copy(source, target, overwrite=True)
+
+
 def is_local(path: str) -> bool:
     """Whether `path` is on the local file system (no scheme, or `file://`)."""
     return "://" not in path or path.startswith("file://")

@@ -17,6 +17,36 @@ pytestmark = pytest.mark.slow
 # text file).
 CASES = [
     (
+        "t2t-trainer",
+        [
+            "--problem=algorithmic_reverse_binary40_test",
+            "--data_dir={data}",
+            "--output_dir={tmp}/o",
+            "--hparams=optimizer=multistep_adam,optimizer_multistep_accumulate_steps=0",
+        ],
+        ["--hparams", "optimizer_multistep_accumulate_steps=0"],
+    ),
+    (
+        "t2t-trainer",
+        [
+            "--problem=algorithmic_reverse_binary40_test",
+            "--data_dir={data}",
+            "--output_dir={tmp}/o",
+            "--hparams=moving_average_decay=1.5",
+        ],
+        ["--hparams", "moving_average_decay=1.5 must be in (0, 1)"],
+    ),
+    (
+        "t2t-trainer",
+        [
+            "--problem=algorithmic_reverse_binary40_test",
+            "--data_dir={data}",
+            "--output_dir={tmp}/o",
+            "--eval_early_stopping_metric=metrics-algorithmic_reverse_binary40_test/targets/blue",
+        ],
+        ["--eval_early_stopping_metric=", "targets/approx_bleu_score"],
+    ),
+    (
         "t2t-datagen",
         ["--problem=algorithmic_reverse_binary40", "--data_dir={tmp}/d", "--random_seed=x"],
         ["--random_seed"],

@@ -1,0 +1,61 @@
+"""T2T's `--schedule=continuous_eval`: a process beside a trainer that evaluates each new
+checkpoint of its `--output_dir` once, writing the eval summaries where
+`train_and_evaluate` writes them and keeping the run's best checkpoint."""
+
+import time
+
+import tensorflow as tf
+from absl import logging
+
+from t2t_lite.runs import RunDirError, check_output_dir
+from t2t_lite.training.trainer import Trainer
+
+
+def continuous_eval(
+    trainer: Trainer,
+    train_steps: int,
+    timeout_secs: float,
+    poll_secs: float = 5.0,
+) -> int:
+    """Evaluates the newest checkpoint of `trainer.output_dir` each time one appears,
+    until one at `train_steps` or beyond is evaluated, or no new checkpoint comes for
+    `timeout_secs` (the first included, as T2T waits for it). A checkpoint that appears
+    while another is evaluated is skipped for the newer, as T2T does. Returns how many
+    were evaluated.
+
+    Raises `RunDirError` if no checkpoint appeared at all within the timeout (the
+    directory is not a run and did not become one), and if the run's `hparams.json`
+    differs from `trainer.hparams`.
+    """
+    output_dir = trainer.output_dir
+    evaluated = 0
+    checked_run = False
+    for checkpoint in tf.train.checkpoints_iterator(
+        output_dir, min_interval_secs=poll_secs, timeout=timeout_secs
+    ):
+        if not checked_run:
+            check_output_dir(output_dir, trainer.hparams)  # the trainer's own hparams
+            checked_run = True
+        start = time.monotonic()
+        try:
+            trainer.evaluate_checkpoint(checkpoint)
+        except tf.errors.NotFoundError:
+            # The trainer deleted it (--keep_checkpoint_max) before it was read.
+            logging.warning(
+                "%s was deleted before it was evaluated; waiting for the next", checkpoint
+            )
+            continue
+        evaluated += 1
+        logging.info("evaluated %s in %.1f s", checkpoint, time.monotonic() - start)
+        if trainer.step >= train_steps:
+            logging.info("evaluated the final step %d (--train_steps)", trainer.step)
+            break
+    else:
+        if not evaluated:
+            raise RunDirError(
+                f"--schedule=continuous_eval: no checkpoint appeared in --output_dir={output_dir} "
+                f"within --eval_timeout_mins ({timeout_secs / 60:g} min); start the trainer "
+                "with the same --output_dir, or raise the timeout"
+            )
+        logging.info("no new checkpoint for %.0f s: stopping", timeout_secs)
+    return evaluated
