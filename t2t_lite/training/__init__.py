@@ -5,6 +5,13 @@ from t2t_lite.utils.backend import require_tensorflow_backend
 
 require_tensorflow_backend("t2t_lite.training")
 
+from t2t_lite.training.continuous_eval import continuous_eval
+from t2t_lite.training.early_stopping import (
+    EarlyStopping,
+    EvalMetricError,
+    has_metric_plateaued,
+    resolve_metric,
+)
 from t2t_lite.training.learning_rate import T2TLearningRateSchedule
 from t2t_lite.training.metrics import finish_metrics, metric_sums
 from t2t_lite.training.moving_average import WeightMovingAverage, moving_average_decay
@@ -19,13 +26,6 @@ from t2t_lite.training.strategy import (
     split_cpu,
 )
 from t2t_lite.training.trainer import MIXED_PRECISION, NonFiniteLossError, Trainer, TrainerOptions
-from t2t_lite.training.continuous_eval import continuous_eval
-from t2t_lite.training.early_stopping import (
-    EarlyStopping,
-    EvalMetricError,
-    has_metric_plateaued,
-    resolve_metric,
-)
 
 __all__ = [
     "WeightMovingAverage",

@@ -22,8 +22,8 @@ from t2t_lite.runs import (
     model_from_hparams,
     warm_start,
 )
-from t2t_lite.training.learning_rate import T2TLearningRateSchedule
 from t2t_lite.training.early_stopping import BASE_METRICS, EarlyStopping
+from t2t_lite.training.learning_rate import T2TLearningRateSchedule
 from t2t_lite.training.metrics import METRIC_SUM_NAMES, ApproxBleu, finish_metrics
 from t2t_lite.training.moving_average import WeightMovingAverage, moving_average_decay
 from t2t_lite.training.optimizer import accumulate_steps, make_optimizer
