@@ -23,8 +23,8 @@ from t2t_lite.runs import (
     warm_start,
 )
 from t2t_lite.training.early_stopping import BASE_METRICS, EarlyStopping
+from t2t_lite.training.evaluation import dev_bleu, eval_metrics
 from t2t_lite.training.learning_rate import T2TLearningRateSchedule
-from t2t_lite.training.metrics import METRIC_SUM_NAMES, ApproxBleu, finish_metrics
 from t2t_lite.training.moving_average import WeightMovingAverage, moving_average_decay
 from t2t_lite.training.optimizer import accumulate_steps, make_optimizer
 from t2t_lite.training.preemption import SigtermFlag
@@ -402,52 +402,25 @@ class Trainer:
         )
         if self.options.eval_steps:
             dataset = dataset.take(self.options.eval_steps)
-        sums = {name: tf.constant(0.0) for name in METRIC_SUM_NAMES}
-        bleu = ApproxBleu() if self.translates else None
-        batches = 0
         try:
-            for batch in dataset:
-                values = self.eval_step(batch)
-                if bleu is not None:
-                    bleu.add(values.pop("labels").numpy(), values.pop("predictions").numpy())
-                for name, value in values.items():
-                    sums[name] += value
-                batches += 1
+            metrics, batches, sequences = eval_metrics(self.eval_step, dataset, self.translates)
         except tf.errors.DataLossError:
             raise self.problem.corruption_error(self.data_dir, "dev") from None
-        metrics = finish_metrics(sums)
-        if bleu is not None:
-            metrics["approx_bleu_score"] = bleu.score()
-            if self.options.eval_bleu_decode_hparams is not None:
-                metrics["bleu"] = self._dev_bleu()
+        if self.translates and self.options.eval_bleu_decode_hparams is not None:
+            metrics["bleu"] = dev_bleu(
+                self.model,
+                self.problem,
+                self.data_dir,
+                self.hparams.max_length,
+                self.options.eval_bleu_decode_hparams,
+            )
         text = ", ".join(f"{name} {value:.4f}" for name, value in metrics.items())
         print(
-            f"eval at step {step} ({batches} batches, {int(sums['sequences'])} sequences): {text}",
+            f"eval at step {step} ({batches} batches, {sequences} sequences): {text}",
             flush=True,
         )
         self._write_scalars("eval", step, metrics)
         return metrics
-
-    def _dev_bleu(self) -> float:
-        """sacreBLEU of the dev split decoded with `eval_bleu_decode_hparams`."""
-        import sacrebleu
-
-        from t2t_lite import decoding
-
-        decode_hparams = self.options.eval_bleu_decode_hparams
-        decoder = decoding.IdDecoder(
-            self.model, decoding.strategy_from_decode_hparams(decode_hparams)
-        )
-        outputs, targets = decoding.decode_dev_texts(
-            self.problem,
-            self.data_dir,
-            self.problem.feature_vocabulary(self.data_dir),
-            decoder,
-            self.hparams.max_length,
-            decode_hparams.batch_size,
-            decode_hparams.num_samples,
-        )
-        return float(sacrebleu.corpus_bleu(outputs, [targets]).score)
 
     def close(self) -> None:
         for writer in self._writers.values():
