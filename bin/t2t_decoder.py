@@ -46,6 +46,13 @@ flags.DEFINE_string(
     "Checkpoint prefix or directory, or best (the run's best by its eval metric, kept in "
     "<output_dir>/best); default: the latest in --output_dir.",
 )
+flags.DEFINE_list(
+    "checkpoint_paths",
+    None,
+    "An ensemble: run directories (their latest checkpoint) or checkpoint prefixes, "
+    "comma-separated, decoded together with their log-probabilities averaged at each step. "
+    "They must share the vocabularies in --data_dir; --output_dir gives the file names.",
+)
 flags.DEFINE_string(
     "decode_hparams",
     "",
@@ -101,6 +108,14 @@ def main(argv):
     ]
     if len(given) > 1:
         raise app.UsageError(f"{' and '.join(given)} exclude each other")
+    if FLAGS.checkpoint_paths and FLAGS.checkpoint_path:
+        raise app.UsageError(
+            "--checkpoint_path and --checkpoint_paths (an ensemble) exclude each other"
+        )
+    if FLAGS.checkpoint_paths and FLAGS.score_file:
+        raise app.UsageError(
+            "--score_file scores with one model: pass --checkpoint_path, not --checkpoint_paths"
+        )
     if FLAGS.score_file and not FLAGS.decode_to_file:
         raise app.UsageError("--score_file needs --decode_to_file, where the scores go (as in T2T)")
 
@@ -135,7 +150,10 @@ def main(argv):
         )
     # Parsed over the run's sampling hparams, before the model loads.
     decode_hp = cli.decode_hparams_flag(FLAGS.decode_hparams, saved)
-    run = runs.open_trained_run(output_dir, data_dir, FLAGS.hparams, checkpoint_path)
+    if FLAGS.checkpoint_paths:
+        run = ensemble_run(FLAGS.checkpoint_paths, data_dir)
+    else:
+        run = runs.open_trained_run(output_dir, data_dir, FLAGS.hparams, checkpoint_path)
     hparams, problem, vocab = run.hparams, run.problem, run.vocabulary
     model_name = models.run_model_name(hparams)
     if FLAGS.problem and FLAGS.problem != problem.name:
@@ -213,6 +231,27 @@ def main(argv):
         decode_hp.num_samples,
     )
     print(report.summary())
+
+
+def ensemble_run(paths: list[str], data_dir: str):
+    """The members' runs as one run whose model is their `decoding.Ensemble`."""
+    import dataclasses
+
+    from t2t_lite import decoding, runs
+
+    members = runs.open_ensemble_runs(
+        [os.path.expanduser(p) for p in paths], data_dir, FLAGS.hparams
+    )
+    if any(
+        m.model.task != "generation" or getattr(m.problem, "image_shape", None) for m in members
+    ):
+        raise app.UsageError("--checkpoint_paths ensembles models that generate text")
+    logging.info("an ensemble of %d: %s", len(members), ", ".join(m.checkpoint for m in members))
+    return dataclasses.replace(
+        members[0],
+        checkpoint=",".join(m.checkpoint for m in members),
+        model=decoding.Ensemble([m.model for m in members]),
+    )
 
 
 def score(run, decode_hp) -> None:

@@ -18,6 +18,7 @@ from t2t_lite.decoding.beam_search import BeamSearch, beam_search, gather_beams,
 from t2t_lite.decoding.classification import classify, classify_dev_split, classify_lines
 from t2t_lite.decoding.decode_hparams import decode_hparams, default_decode_hparams
 from t2t_lite.decoding.dev_split import DevDecodeReport, decode_dev_split, decode_dev_texts
+from t2t_lite.decoding.ensemble import Ensemble
 from t2t_lite.decoding.greedy_search import GreedySearch, greedy_search
 from t2t_lite.decoding.image_generation import (
     contact_sheet,
@@ -54,6 +55,7 @@ __all__ = [
     "BeamSearch",
     "DecodingStrategy",
     "DevDecodeReport",
+    "Ensemble",
     "GreedySearch",
     "IdDecoder",
     "ProgressLog",

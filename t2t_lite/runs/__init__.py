@@ -49,6 +49,7 @@ from t2t_lite.runs.trained_model import (
     check_problem_fits_model,
     load_trained_model,
     model_from_hparams,
+    open_ensemble_runs,
     open_trained_run,
 )
 
@@ -79,6 +80,7 @@ __all__ = [
     "make_checkpoint",
     "read_hparams_json",
     "model_from_hparams",
+    "open_ensemble_runs",
     "open_trained_run",
     "restore_model_weights",
     "save_run_hparams",

@@ -3,6 +3,7 @@ weights from a checkpoint, and the run opened for inference (what the trainer, t
 decoder, the exporter and checkpoint averaging share)."""
 
 import dataclasses
+import os
 
 from absl import logging
 
@@ -13,6 +14,7 @@ from t2t_lite.problems import Problem, Vocabulary, get_problem
 from t2t_lite.runs.best_checkpoint import BEST, best_checkpoint
 from t2t_lite.runs.checkpoints import find_checkpoint, has_moving_average, load_weights
 from t2t_lite.runs.hparams_file import load_run_hparams
+from t2t_lite.utils import file_system as fs
 
 
 def model_from_hparams(hparams: HParams, mixed_precision: str = "none") -> T2TModel:
@@ -92,3 +94,35 @@ def open_trained_run(
     return TrainedRun(
         hparams, problem, vocabulary, checkpoint, load_trained_model(hparams, checkpoint)
     )
+
+
+def open_ensemble_runs(
+    member_paths: list[str], data_dir: str, hparams_overrides: str = ""
+) -> list[TrainedRun]:
+    """The runs of an ensemble (`--checkpoint_paths`): each path a run directory (its
+    latest checkpoint) or a checkpoint prefix in one, each opened with the vocabularies
+    in `data_dir`. Raises `DataError` naming the members unless all were trained on the
+    same problem with the same vocabulary sizes (and so, through `data_dir`, decode with
+    one vocabulary)."""
+    if not member_paths:
+        raise DataError("--checkpoint_paths names no checkpoint")
+    opened = []
+    for path in member_paths:
+        directory, checkpoint = (path, None) if fs.isdir(path) else (os.path.dirname(path), path)
+        try:
+            opened.append(open_trained_run(directory, data_dir, hparams_overrides, checkpoint))
+        except DataError as error:
+            raise DataError(f"--checkpoint_paths member {path}: {error}") from None
+
+    def vocabulary_of(run: TrainedRun) -> tuple:
+        return run.hparams.problem, run.hparams.input_vocab_size, run.hparams.target_vocab_size
+
+    first = vocabulary_of(opened[0])
+    for path, run in zip(member_paths[1:], opened[1:], strict=True):
+        if vocabulary_of(run) != first:
+            raise DataError(
+                f"--checkpoint_paths: {path} was trained on {run.hparams.problem} with vocabulary "
+                f"sizes {vocabulary_of(run)[1:]} (inputs, targets), {member_paths[0]} on "
+                f"{first[0]} with {first[1:]}: ensemble members must share their vocabularies"
+            )
+    return opened
