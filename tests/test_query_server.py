@@ -108,20 +108,29 @@ def test_rest_columnar_format_and_base64(served):
 
 
 def test_a_wrong_servable_name_is_named(served):
-    grpc_address, rest_address, _ = served
-    for flags in ([f"--server={grpc_address}"], [f"--server={rest_address}", "--rest"]):
-        result = query(*flags, "--servable_name=t2tt", "--inputs_once=0 1")
-        assert result.returncode != 0
-        assert "has no such model" in result.stderr and "Latest(t2tt)" in result.stderr
-        assert "--servable_name" in result.stderr and "Traceback" not in result.stderr
+    grpc_address, _, _ = served
+    result = query(f"--server={grpc_address}", "--servable_name=t2tt", "--inputs_once=0 1")
+    assert result.returncode != 0
+    assert "has no such model" in result.stderr and "Latest(t2tt)" in result.stderr
+    assert "--servable_name" in result.stderr and "Traceback" not in result.stderr
+
+
+def test_the_rest_client_names_a_wrong_servable_and_a_refused_connection(served):
+    from t2t_lite.export.serving_client import ServingClient, ServingError
+
+    _, rest_address, _ = served
+    with pytest.raises(ServingError, match=r"has no such model: .*Latest\(t2tt\)"):
+        ServingClient(rest_address, "t2tt", 30, rest=True).predict({"inputs": ["0"]}, "x")
+    address = f"127.0.0.1:{free_port()}"
+    with pytest.raises(ServingError, match=f"cannot reach the REST server {address}"):
+        ServingClient(address, "t2t", 30, rest=True).predict({"inputs": ["0"]}, "x")
 
 
 def test_a_refused_connection_and_a_timeout_are_named():
     port = free_port()  # nothing listens there
-    result = query(f"--server=127.0.0.1:{port}", "--rest", "--servable_name=t2t",
-                   "--inputs_once=0 1")  # fmt: skip
+    result = query(f"--server=127.0.0.1:{port}", "--servable_name=t2t", "--inputs_once=0 1")
     assert result.returncode != 0
-    assert f"cannot reach the REST server 127.0.0.1:{port}" in result.stderr
+    assert f"cannot reach the gRPC server 127.0.0.1:{port}" in result.stderr
     # A server that accepts the connection and never answers.
     silent = socket.socket()
     silent.bind(("127.0.0.1", 0))
@@ -141,11 +150,15 @@ def test_a_refused_connection_and_a_timeout_are_named():
     thread.start()
     address = f"127.0.0.1:{silent.getsockname()[1]}"
     try:
-        for flags in ([], ["--rest"]):
-            result = query(f"--server={address}", *flags, "--servable_name=t2t",
-                           "--timeout_secs=1", "--inputs_once=0 1")  # fmt: skip
-            assert result.returncode != 0
-            assert "within --timeout_secs=1" in result.stderr, result.stderr
+        result = query(
+            f"--server={address}", "--servable_name=t2t", "--timeout_secs=1", "--inputs_once=0 1"
+        )  # fmt: skip  (gRPC)
+        assert result.returncode != 0
+        assert "within --timeout_secs=1" in result.stderr, result.stderr
+        from t2t_lite.export.serving_client import ServingClient, ServingError
+
+        with pytest.raises(ServingError, match="REST server .* within --timeout_secs=1"):
+            ServingClient(address, "t2t", 1.0, rest=True).predict({"inputs": ["0"]}, "x")
     finally:
         stop.set()
         thread.join()
