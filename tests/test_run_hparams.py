@@ -7,8 +7,9 @@ import shutil
 
 import pytest
 
+from t2t_lite import decoding
 from t2t_lite.hparams import HParamsError, get_hparams
-from t2t_lite.runs import load_run_hparams
+from t2t_lite.runs import load_run_hparams, open_trained_run
 
 from binaries import run_binary
 from decode_runs import REVERSE_STEPS, train_reverse
@@ -72,15 +73,16 @@ def test_without_flags_txt_the_base_set_gives_the_defaults(legacy_run, tmp_path)
 
 
 def test_a_legacy_run_decodes_exports_and_resumes(reverse_run, legacy_run, tmp_path):
-    source = tmp_path / "in.txt"
-    source.write_text("1 0 1 1\n0 0 1\n")
     outputs = []
-    for run in (reverse_run, legacy_run):
-        target = tmp_path / f"out{len(outputs)}.txt"
-        result = decoder(run, f"--decode_from_file={source}", f"--decode_to_file={target}")
-        assert result.returncode == 0, result.stderr
-        outputs.append(target.read_text())
-    assert outputs[0] == outputs[1]
+    for data_dir, output_dir in (reverse_run, legacy_run):  # in-process: the binary is below
+        run = open_trained_run(output_dir, data_dir)
+        decoder = decoding.IdDecoder(run.model, decoding.GreedySearch(extra_length=4))
+        outputs.append(
+            decoding.decode_lines(
+                decoder, ["1 0 1 1", "0 0 1"], run.vocabulary, run.model.decode_input, 16, 2
+            )
+        )
+    assert outputs[0] == outputs[1] and all(outputs[0])
 
     data_dir, output_dir = legacy_run
     exported = run_binary(

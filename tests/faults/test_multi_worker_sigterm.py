@@ -60,7 +60,8 @@ def finish(processes, logs, timeout=300):
         assert process.returncode == 0, (logs / f"err{index}").read_text()
 
 
-@pytest.mark.parametrize("signalled", [[0, 1], [1]], ids=["both", "non_chief_only"])
+# The non-chief alone: the chief must follow the vote (both signalled stop at once anyway).
+@pytest.mark.parametrize("signalled", [[1]], ids=["non_chief_only"])
 def test_sigterm_saves_at_an_agreed_step_and_the_job_resumes(data_dir, tmp_path, signalled):
     output_dir = tmp_path / "run"
     processes = start_workers(
