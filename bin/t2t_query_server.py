@@ -32,6 +32,12 @@ flags.DEFINE_enum(
     ["serving_default", "serialized_example"],
     "The export's text signature, or T2T's serialized tf.train.Example one.",
 )
+flags.DEFINE_string(
+    "signature_name",
+    None,
+    "The served signature's name (default: --signature's). A T2T export serves its "
+    "serialized Examples as serving_default: pass --signature_name=serving_default.",
+)
 flags.DEFINE_string("problem", None, "With --signature=serialized_example: the problem.")
 flags.DEFINE_string("data_dir", None, "With --signature=serialized_example: its vocabulary.")
 flags.DEFINE_string("inputs_once", None, "Send this one line and exit (default: stdin lines).")
@@ -59,12 +65,14 @@ def main(argv):
             import_usr_dir(FLAGS.t2t_usr_dir)
         codec = ExampleCodec(FLAGS.problem, os.path.expanduser(FLAGS.data_dir))
 
+    signature_name = FLAGS.signature_name or FLAGS.signature
+
     def answer(line: str) -> str:
         if codec is None:
-            outputs = client.predict({"inputs": [line]}, "serving_default")["outputs"]
+            outputs = client.predict({"inputs": [line]}, signature_name)["outputs"]
             best = outputs[0] if outputs.ndim == 1 else outputs[0][0]  # with beams: the best
             return best.decode("utf-8") if isinstance(best, bytes) else str(best)
-        outputs = client.predict({"input": [codec.encode(line)]}, "serialized_example")
+        outputs = client.predict({"input": [codec.encode(line)]}, signature_name)
         return codec.decode(outputs["outputs"][0])
 
     if FLAGS.inputs_once is not None:

@@ -58,6 +58,11 @@ def test_approx_bleu_equals_sacrebleu_without_smoothing_on_the_target_positions(
     expected = sacrebleu.corpus_bleu(hyps, [refs], tokenize="none", smooth_method="none").score
     assert expected > 10
     assert bleu.score() * 100 == pytest.approx(expected, abs=1e-6)
+    # T2T's smoothing of orders without a match: 4/4, 1/3, then 0/2 and 0/1 counted as
+    # 1/(2*2) and 1/(4*1); the geometric mean (1 * 1/3 * 1/4 * 1/4) ** (1/4).
+    smoothed = ApproxBleu()
+    smoothed.add(np.array([[2, 3, 4, 5, 0]]), np.array([[2, 3, 5, 4, 9]]))
+    assert smoothed.score() == pytest.approx((1 / 48) ** 0.25)
     perfect = ApproxBleu()
     perfect.add(labels, labels)
     assert perfect.score() == pytest.approx(1.0)
@@ -70,7 +75,7 @@ def data_dir(tmp_path_factory):
     return str(directory)
 
 
-def small_trainer(data_dir, output_dir, **options):
+def small_trainer(data_dir, output_dir, write_run_files=True, **options):
     problem = get_problem(PROBLEM, data_dir=data_dir)
     vocab = problem.feature_vocabulary(data_dir)["targets"].vocab_size
     hparams = runs.with_problem_hparams(
@@ -94,7 +99,8 @@ def small_trainer(data_dir, output_dir, **options):
             eval_steps=2, local_eval_frequency=2, log_step_count_steps=2, **options
         ),
     )
-    runs.write_run_files(str(output_dir), hparams, "")
+    if write_run_files:
+        runs.write_run_files(str(output_dir), hparams, "")
     return trainer
 
 
@@ -102,30 +108,44 @@ def small_trainer(data_dir, output_dir, **options):
 def test_the_best_checkpoint_survives_keep_checkpoint_max_and_loads_as_best(data_dir, tmp_path):
     run = tmp_path / "run"
     decode_hparams = decoding.decode_hparams("beam_size=1,extra_length=4,num_samples=6")
+    # The highest loss wins: an early checkpoint, which --keep_checkpoint_max=1 deletes.
+    worst = training.EarlyStopping(metric="loss", minimize=False)
     trainer = small_trainer(
-        data_dir, run, keep_checkpoint_max=1, eval_bleu_decode_hparams=decode_hparams
+        data_dir,
+        run,
+        keep_checkpoint_max=1,
+        eval_bleu_decode_hparams=decode_hparams,
+        early_stopping=worst,
     )
     assert trainer.train(8, evaluate=True) == "done"
     trainer.close()
     losses = event_tags(str(run / "eval"))["loss"]
     assert [step for step, _ in losses] == [2, 4, 6, 8]
-    best_step, best_loss = min(losses, key=lambda item: item[1])
+    best_step, best_loss = max(losses, key=lambda item: item[1])
+    assert best_step < 8
     record = runs.read_best(str(run))
     assert record["step"] == best_step and record["metric"] == "loss"
     assert record["value"] == pytest.approx(best_loss, rel=1e-6)
     tags = event_tags(str(run / "eval"))
     assert 0.0 <= tags["approx_bleu_score"][-1][1] <= 1.0
     assert 0.0 <= tags["bleu"][-1][1] <= 100.0
-    # Only ckpt-8 is left in the run; the best is a copy of its own.
+    # Only ckpt-8 is left in the run; the best is its own checkpoint.
     assert sorted(p for p in os.listdir(run) if p.endswith(".index")) == ["ckpt-8.index"]
+    assert sorted(os.listdir(run / "best"))[0] == "best.json"
     best = runs.best_checkpoint(str(run))
     assert best == str(run / "best" / f"ckpt-{best_step}")
     opened = runs.open_trained_run(str(run), data_dir, checkpoint_path=runs.BEST)
     assert opened.checkpoint == best
     saved = tf.train.load_checkpoint(best)
+    assert saved.get_tensor("step/.ATTRIBUTES/VARIABLE_VALUE") == best_step
     for path, variable in runs.variables_by_path(opened.model).items():
         key = "model/" + path.replace("/", ".S") + "/.ATTRIBUTES/VARIABLE_VALUE"
         np.testing.assert_array_equal(variable.numpy(), saved.get_tensor(key))
+    # The best checkpoint's weights score its recorded loss (an independent evaluation).
+    other = small_trainer(data_dir, tmp_path / "again", write_run_files=False)
+    runs.load_weights(other.model, best)
+    assert other.evaluate()["loss"] == pytest.approx(best_loss, rel=1e-5)
+    other.close()
 
 
 @pytest.mark.slow
@@ -144,10 +164,12 @@ def test_an_unknown_metric_and_a_run_that_never_comes_are_named(data_dir, tmp_pa
     assert "--eval_early_stopping_metric=metrics-p/targets/blue" in str(raised.value)
     assert "metrics-p/targets/accuracy" in str(raised.value)
     assert training.resolve_metric("metrics-p/targets/accuracy", "p", ["accuracy"]) == "accuracy"
-    trainer = small_trainer(data_dir, tmp_path / "never")
+    never = tmp_path / "never"
+    trainer = small_trainer(data_dir, never, write_run_files=False)
     with pytest.raises(runs.RunDirError, match="no checkpoint appeared in --output_dir="):
         training.continuous_eval(trainer, 10, timeout_secs=1.0, poll_secs=0.2)
     trainer.close()
+    assert not never.exists() or not any(never.iterdir())  # nothing written
 
 
 @pytest.mark.slow
@@ -167,6 +189,7 @@ def test_a_continuous_evaluator_beside_a_real_trainer(data_dir, tmp_path):
     out, err = evaluator.communicate(timeout=300)
     assert evaluator.returncode == 0, err
     assert "Evaluated" in out
+    assert "evaluated the final step 8" in err  # it stopped there, not by the timeout
     steps = [step for step, _ in event_tags(str(run / "eval"))["loss"]]
     assert steps[-1] == 8 and len(steps) == len(set(steps)) >= 1  # each once, the final one
     assert json.loads((run / "best" / "best.json").read_text())["step"] in steps

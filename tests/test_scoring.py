@@ -67,6 +67,9 @@ def test_a_line_without_a_tab_and_a_target_too_long_are_named(trained):
     with pytest.raises(DataError, match=r"pairs.txt:2: no tab"):
         decoding.score_lines(trained.model, ["0\t0", "1 1"], vocabulary, max_length, 2, "loss",
                              "pairs.txt")  # fmt: skip
+    with pytest.raises(DataError, match=r"pairs.txt:1: 2 tabs"):
+        decoding.score_lines(trained.model, ["0\t1\t1"], vocabulary, max_length, 2, "loss",
+                             "pairs.txt")  # fmt: skip
     long_target = " ".join(["1"] * max_length)
     with pytest.raises(DataError, match=rf"pairs.txt:1: the target has {max_length + 1} ids"):
         decoding.score_lines(trained.model, [f"0\t{long_target}"], vocabulary, max_length, 2,

@@ -321,6 +321,9 @@ def test_trainer_fine_tunes_an_imported_run_on_t2ts_data_dir_with_t2ts_flagfile(
     # continuous_train_and_eval trains and evaluates.
     assert "eval at step 2" in result.stdout
     assert (run / "ckpt-2.index").exists()
+    # Adam's update count (the schedule's step) goes on from T2T's step, not from 0.
+    updates = tf.train.load_variable(str(run / "ckpt-2"), "optimizer/0/.ATTRIBUTES/VARIABLE_VALUE")
+    assert int(updates) == 2
 
 
 def test_trainer_warm_starts_from_a_t2t_run(t2t, tmp_path):

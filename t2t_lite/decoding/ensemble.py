@@ -1,7 +1,9 @@
 """An ensemble of trained models that decodes as one (`t2t-decoder --checkpoint_paths`):
 at each step every member runs its own cached `decode_step`, and the ensemble's scores
 are the mean of the members' log-probabilities, which greedy search, beam search and
-the samplers take as they take one model's logits."""
+the samplers take as they take one model's logits: they normalize them once more (a
+log-softmax), so the search scores each id by the normalized geometric mean of the
+members' probabilities. The argmax and the ranking of ids at a step are the mean's."""
 
 from collections.abc import Sequence
 

@@ -25,11 +25,13 @@ def split_score_lines(
         return None, list(lines)
     sources, targets = [], []
     for number, line in enumerate(lines, start=1):
-        text, tab, target = line.partition("\t")
-        if not tab:
+        fields = line.split("\t")
+        if len(fields) != 2:
+            what = "no tab" if len(fields) == 1 else f"{len(fields) - 1} tabs"
             raise DataError(
-                f"{source}:{number}: no tab; each line is source<TAB>target for this model"
+                f"{source}:{number}: {what}; each line is source<TAB>target for this model"
             )
+        text, target = fields
         sources.append(text)
         targets.append(target)
     return sources, targets

@@ -5,6 +5,7 @@ gRPC with tensorflow-serving-api's `PredictionService/Predict`, or over REST wit
 `ServingError` that says which."""
 
 import base64
+import http.client
 import json
 import socket
 import urllib.error
@@ -64,8 +65,14 @@ class ServingClient:
         return f"{kind} server {self.server} (--server), servable {self.servable_name!r}"
 
     def _predict_grpc(self, inputs, signature_name):
-        import grpc
-        from tensorflow_serving.apis import predict_pb2, prediction_service_pb2_grpc
+        try:
+            import grpc
+            from tensorflow_serving.apis import predict_pb2, prediction_service_pb2_grpc
+        except ImportError as error:
+            raise ServingError(
+                f"gRPC needs tensorflow-serving-api ({error}): pip install "
+                "'tensorflow-serving-api>=2.21,<2.22', or query the REST port with --rest"
+            ) from None
 
         request = predict_pb2.PredictRequest()
         request.model_spec.name = self.servable_name
@@ -109,7 +116,12 @@ class ServingClient:
         )
         try:
             with urllib.request.urlopen(request, timeout=self.timeout_secs) as answer:
-                reply = json.loads(answer.read())
+                text = answer.read()
+            reply = json.loads(text)
+        except json.JSONDecodeError:
+            raise ServingError(
+                f"the {self._where()} answered with no JSON: {text[:200]!r}"
+            ) from None
         except urllib.error.HTTPError as error:
             try:
                 message = json.loads(error.read()).get("error", "")
@@ -135,6 +147,8 @@ class ServingClient:
             raise ServingError(
                 f"cannot reach the {self._where()}: {error.reason} (is it running, on that port?)"
             ) from None
+        except (ConnectionError, http.client.HTTPException) as error:
+            raise ServingError(f"the {self._where()} dropped the connection: {error}") from None
         predictions = reply.get("predictions")
         if predictions is None:
             raise ServingError(f"the {self._where()} answered without predictions: {reply}")

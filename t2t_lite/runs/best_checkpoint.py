@@ -2,14 +2,16 @@
 `--keep_checkpoint_max` never deletes, with `best/best.json` saying which step it is,
 by which metric and value (what `--checkpoint_path=best` loads).
 
-The copy is made when the checkpoint is evaluated (by the trainer, or by a separate
-`--schedule=continuous_eval` process). New files are copied under their own names and
-`best.json` is replaced last, so a reader always finds a whole checkpoint; the previous
-best's files are deleted after that.
+It is written from memory when a checkpoint is evaluated (by the trainer, or by a
+separate `--schedule=continuous_eval` process): the weights, their moving averages and
+the step, what inference needs. New files get their own names and `best.json` is replaced
+last, so a reader always finds a whole checkpoint; the previous best's files are deleted
+after that.
 """
 
 import json
 import os
+from collections.abc import Callable
 
 import tensorflow as tf
 from absl import logging
@@ -56,16 +58,19 @@ def is_better(value: float, best: float, minimize: bool) -> bool:
 
 def keep_if_best(
     output_dir: str,
-    checkpoint: str,
+    write: Callable[[str], object],
     step: int,
     metric: str,
     value: float,
     minimize: bool,
 ) -> bool:
-    """Copies `checkpoint` into `<output_dir>/best/` if its `value` of `metric` beats
-    the recorded best (or none is recorded, or the record is of another metric).
-    Returns whether it did. A checkpoint deleted before it could be copied (a trainer
-    keeping few) is logged and skipped."""
+    """Writes the evaluated state as `<output_dir>/best/ckpt-<step>` with
+    `write(prefix)` (a `tf.train.Checkpoint.write`: what was just evaluated, from memory,
+    so a checkpoint file the trainer deletes meanwhile does not matter) if its `value` of
+    `metric` beats the recorded best (or none is recorded, or the record is of another
+    metric or direction). `best.json` is replaced after the files are whole; files of
+    no record (an earlier write cut short, the previous best) are removed after it.
+    Returns whether it did."""
     record = read_best(output_dir)
     if (
         record is not None
@@ -76,28 +81,19 @@ def keep_if_best(
         return False
     best_dir = os.path.join(output_dir, BEST_DIR)
     fs.makedirs(best_dir)
-    name = os.path.basename(checkpoint)
+    name = f"ckpt-{step}"
     try:
-        sources = fs.glob(f"{checkpoint}.data-*") + [f"{checkpoint}.index"]
-        for source in sources:
-            target = os.path.join(best_dir, os.path.basename(source))
-            with fs.atomic_output(target) as tmp:
-                fs.copy(source, tmp)
+        write(os.path.join(best_dir, name))
     except (OSError, tf.errors.OpError) as error:
         logging.warning(
-            "could not keep %s as the best checkpoint: %s", checkpoint, first_line(error)
+            "could not keep step %d as the best checkpoint: %s", step, first_line(error)
         )
         return False
-    new_record = {
-        "checkpoint": name,
-        "step": step,
-        "metric": metric,
-        "value": value,
-        "minimize": minimize,
-    }
+    new_record = {"checkpoint": name, "step": step, "metric": metric, "value": value,
+                  "minimize": minimize}  # fmt: skip
     fs.write_atomically(os.path.join(best_dir, BEST_FILE), json.dumps(new_record, indent=2) + "\n")
-    if record is not None and record["checkpoint"] != name:
-        for old in fs.glob(os.path.join(best_dir, f"{record['checkpoint']}.*")):
-            fs.remove(old)
-    logging.info("best checkpoint by %s: %s (%s %.6g)", metric, checkpoint, metric, value)
+    for path in fs.glob(os.path.join(best_dir, "ckpt-*")):
+        if not os.path.basename(path).startswith(f"{name}."):
+            fs.remove(path)
+    logging.info("best checkpoint by %s: step %d (%s %.6g)", metric, step, metric, value)
     return True

@@ -144,6 +144,13 @@ class Trainer:
         )
         self.manager = self.checkpoints.manager
         self.restored_from = self.checkpoints.restore_newest_readable()
+        per_update = accumulate_steps(hparams)
+        if self.step and int(self.optimizer.iterations.numpy()) == 0:
+            # A checkpoint without optimizer state (t2t-import's) restored the step alone:
+            # the schedule goes on from it, and the moving averages start from the weights.
+            self.optimizer.iterations.assign(self.step // per_update)
+            if self.moving_average is not None:
+                self.moving_average.reset()
         if self.restored_from:
             logging.info("resumed from %s at step %d", self.restored_from, self.step)
         # Translation (an encoder-decoder of text): T2T's approx BLEU in every eval.
@@ -363,19 +370,25 @@ class Trainer:
         else:
             with self.moving_average.swapped_in():
                 metrics = self._evaluate(step)
-        if keep_best and self.is_chief and self.manager.latest_checkpoint:
-            self.keep_if_best(self.manager.latest_checkpoint, self.step, metrics)
+        if keep_best and self.is_chief:
+            self.keep_if_best(self.step, metrics)
         return metrics
 
-    def keep_if_best(self, checkpoint: str, step: int, metrics: dict[str, float]) -> bool:
-        """Copies `checkpoint` to the run's `best/` if its metrics beat the best's."""
+    def keep_if_best(self, step: int, metrics: dict[str, float]) -> bool:
+        """Writes the evaluated weights (and moving averages) as the run's best if their
+        metrics beat the best's."""
         stopping = self.options.early_stopping
         if stopping.metric not in metrics:
             logging.warning("no eval %s to pick the best checkpoint by", stopping.metric)
             return False
+        inference_state = make_checkpoint(
+            self.model,
+            step=self.train_step.micro_batches,
+            moving_average=self.moving_average and self.moving_average.averages,
+        )
         return keep_if_best(
             self.output_dir,
-            checkpoint,
+            inference_state.write,
             step,
             stopping.metric,
             metrics[stopping.metric],
@@ -383,12 +396,17 @@ class Trainer:
         )
 
     def evaluate_checkpoint(self, checkpoint: str) -> dict[str, float]:
-        """Restores `checkpoint` (another process's: a continuous evaluator's) and
-        evaluates it at its step, keeping it as the best if it is."""
-        self.checkpoint.read(checkpoint).expect_partial()
+        """Restores the weights, moving averages and step of `checkpoint` (another
+        process's: a continuous evaluator's) and evaluates them at that step, keeping
+        them as the best if they are."""
+        make_checkpoint(
+            self.model,
+            step=self.train_step.micro_batches,
+            moving_average=self.moving_average and self.moving_average.averages,
+        ).read(checkpoint).expect_partial()
         metrics = self.evaluate(self.step)
         if self.is_chief:
-            self.keep_if_best(checkpoint, self.step, metrics)
+            self.keep_if_best(self.step, metrics)
         return metrics
 
     def _evaluate(self, step: int | None) -> dict[str, float]:
