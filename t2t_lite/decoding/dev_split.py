@@ -33,6 +33,18 @@ class DevDecodeReport:
         )
 
 
+def _decode_dev(problem, data_dir, decoder, max_length, batch_size, num_samples, progress=None):
+    """The dev examples (the first `num_samples`, 0: all), their inputs fitted to
+    `max_length` as in training, and the best output ids of each."""
+    examples = list(problem.read_examples(data_dir, DEV))
+    if num_samples:
+        examples = examples[:num_samples]
+    fitted = [terminate(strip_eos(ids), max_length) for ids, _ in examples]
+    results = decode_sequences(decoder, [ids for ids, _ in fitted], batch_size, progress)
+    best = [ids[0] if decoder.return_beams else ids for ids, _ in results]
+    return examples, fitted, best
+
+
 def decode_dev_texts(
     problem: Problem,
     data_dir: str,
@@ -44,12 +56,7 @@ def decode_dev_texts(
 ) -> tuple[list[str], list[str]]:
     """The best output and the target of each dev example (the first `num_samples`, 0:
     all) as text, inputs fitted to `max_length` as in training (for BLEU in evaluation)."""
-    examples = list(problem.read_examples(data_dir, DEV))
-    if num_samples:
-        examples = examples[:num_samples]
-    fitted = [terminate(strip_eos(ids), max_length)[0] for ids, _ in examples]
-    results = decode_sequences(decoder, fitted, batch_size)
-    best = [ids[0] if decoder.return_beams else ids for ids, _ in results]
+    examples, _, best = _decode_dev(problem, data_dir, decoder, max_length, batch_size, num_samples)
     target = vocabulary["targets"]
     return target.decode_batch(best), target.decode_batch([t for _, t in examples])
 
@@ -68,14 +75,9 @@ def decode_dev_split(
     0: all), inputs fitted to `max_length` as in training, and writes the best outputs to
     `output_base`, the inputs to `<output_base>.inputs` and the targets to
     `<output_base>.targets`, one text per line."""
-    examples = list(problem.read_examples(data_dir, DEV))
-    if num_samples:
-        examples = examples[:num_samples]
-    fitted = [terminate(strip_eos(ids), max_length) for ids, _ in examples]
-    results = decode_sequences(
-        decoder, [ids for ids, _ in fitted], batch_size, ProgressLog("decoding dev")
+    examples, fitted, best = _decode_dev(
+        problem, data_dir, decoder, max_length, batch_size, num_samples, ProgressLog("decoding dev")
     )
-    best = [ids[0] if decoder.return_beams else ids for ids, _ in results]
     targets = [targets for _, targets in examples]
     texts = {
         "decodes": vocabulary["targets"].decode_batch(best),

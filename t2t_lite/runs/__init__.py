@@ -27,6 +27,7 @@ from t2t_lite.runs.checkpoints import (
     load_weights,
     make_checkpoint,
     restore_model_weights,
+    trainable_variables_by_path,
     variables_by_path,
     warm_start,
 )
@@ -85,6 +86,7 @@ __all__ = [
     "restore_model_weights",
     "save_run_hparams",
     "saved_run",
+    "trainable_variables_by_path",
     "variables_by_path",
     "warm_start",
     "with_problem_hparams",

@@ -43,6 +43,12 @@ def variables_by_path(model) -> dict:
     return mapping
 
 
+def trainable_variables_by_path(model) -> dict:
+    """`variables_by_path` of the model's trainable weights (those moving averages keep)."""
+    trainable = {id(v) for v in model.trainable_variables}
+    return {p: v for p, v in variables_by_path(model).items() if id(v) in trainable}
+
+
 def make_checkpoint(
     model, optimizer_variables=None, step=None, moving_average=None
 ) -> tf.train.Checkpoint:

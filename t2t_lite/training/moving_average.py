@@ -8,7 +8,7 @@ import keras
 import tensorflow as tf
 
 from t2t_lite.hparams import HParams, HParamsError
-from t2t_lite.runs import variables_by_path
+from t2t_lite.runs import trainable_variables_by_path
 
 
 def moving_average_decay(hparams: HParams) -> float:
@@ -44,12 +44,7 @@ class WeightMovingAverage:
         if not 0.0 < decay < 1.0:
             raise ValueError(f"decay must be in (0, 1), got {decay}")
         self.decay = decay
-        trainable = {id(v) for v in model.trainable_variables}
-        self.weights = {
-            path: variable
-            for path, variable in variables_by_path(model).items()
-            if id(variable) in trainable
-        }
+        self.weights = trainable_variables_by_path(model)
         self.averages = {
             path: tf.Variable(
                 tf.convert_to_tensor(variable),
