@@ -70,7 +70,9 @@ def train_on(hparams, batches, jit_compile=False, decay=0.0):
     return history, step, optimizer, average
 
 
-@pytest.mark.parametrize("jit_compile", [False, True], ids=["eager", "xla"])
+@pytest.mark.parametrize(
+    "jit_compile", [False, pytest.param(True, marks=pytest.mark.slow)], ids=["eager", "xla"]
+)
 def test_accumulated_micro_batches_equal_one_step_on_their_concatenation(jit_compile):
     rng = np.random.default_rng(1)
     # Four micro-batches of 26 non-pad target tokens each, of different shapes.
