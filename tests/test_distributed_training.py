@@ -16,6 +16,7 @@ from t2t_lite.problems import get_problem
 from binaries import SCRIPTS, binary_env
 from training_runs import (
     PROBLEM,
+    TINY_HPARAMS,
     checkpoint_step,
     event_tags,
     model_weights,
@@ -155,6 +156,10 @@ def test_two_workers_train_together_and_only_the_chief_writes(data_dir, tmp_path
             "--distribution_strategy=multi_worker_mirrored",
             "--train_steps=4",
             "--local_eval_frequency=2",
+            # Two micro-batches per update and a moving average, across the workers too.
+            hparams=TINY_HPARAMS
+            + ",optimizer=multistep_adam,optimizer_multistep_accumulate_steps=2,"
+            "moving_average_decay=0.9",
         )
         processes.append(
             subprocess.Popen(
@@ -177,7 +182,10 @@ def test_two_workers_train_together_and_only_the_chief_writes(data_dir, tmp_path
         assert "multi_worker_mirrored strategy with 2 replica(s)" in stderr
     chief_dir = tmp_path / "worker0"
     latest = tf.train.latest_checkpoint(str(chief_dir))
-    assert checkpoint_step(latest) == 4
+    assert checkpoint_step(latest) == 4  # micro-batches
+    updates = tf.train.load_variable(latest, "optimizer/0/.ATTRIBUTES/VARIABLE_VALUE")
+    assert int(updates) == 2
+    assert any(name.startswith("ema/") for name, _ in tf.train.list_variables(latest))
     assert event_tags(chief_dir / "train")["loss"][-1][0] == 4
     assert not (tmp_path / "worker1").exists()  # the other worker wrote nothing
     chief_print, worker_print = fingerprint(outputs[0][1]), fingerprint(outputs[1][1])
