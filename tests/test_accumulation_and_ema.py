@@ -11,6 +11,8 @@ from t2t_lite.hparams import HParamsError, get_hparams
 from t2t_lite.problems import get_problem
 from t2t_lite.training.moving_average import WeightMovingAverage, moving_average_decay
 
+from training_runs import PROBLEM, in_process_trainer
+
 # Dropout off; Adam's epsilon large so that an update scales with its gradient (a sum in
 # place of a mean of the micro-batches' gradients would show).
 EXACT = (
@@ -160,9 +162,6 @@ def test_t2t_spells_multistep_adam_in_camel_case():
     assert get_hparams("transformer_base_multistep8").optimizer_multistep_accumulate_steps == 8
 
 
-PROBLEM = "algorithmic_reverse_binary40_test"
-
-
 @pytest.fixture(scope="module")
 def data_dir(tmp_path_factory):
     directory = tmp_path_factory.mktemp("data")
@@ -171,26 +170,13 @@ def data_dir(tmp_path_factory):
 
 
 def ema_trainer(data_dir, output_dir):
-    problem = get_problem(PROBLEM, data_dir=data_dir)
-    vocab = problem.feature_vocabulary(data_dir)["targets"].vocab_size
-    hparams = runs.with_problem_hparams(
-        get_hparams(
-            "transformer_tiny",
-            "hidden_size=16,filter_size=32,num_heads=2,num_hidden_layers=1,batch_size=128,"
-            "learning_rate_warmup_steps=4,moving_average_decay=0.8,optimizer=multistep_adam,"
-            "optimizer_multistep_accumulate_steps=2",
-        ),
-        PROBLEM,
-        vocab,
-        vocab,
-        "transformer_tiny",
+    return in_process_trainer(
+        data_dir,
+        output_dir,
+        "moving_average_decay=0.8,optimizer=multistep_adam,optimizer_multistep_accumulate_steps=2",
+        eval_steps=1,
+        local_eval_frequency=4,
     )
-    options = training.TrainerOptions(eval_steps=1, local_eval_frequency=4, log_step_count_steps=2)
-    trainer = training.Trainer(
-        problem, hparams, data_dir, str(output_dir), tf.distribute.get_strategy(), options
-    )
-    runs.write_run_files(str(output_dir), hparams, "")
-    return trainer
 
 
 @pytest.mark.slow

@@ -13,12 +13,11 @@ import sacrebleu
 import tensorflow as tf
 
 from t2t_lite import decoding, runs, training
-from t2t_lite.hparams import get_hparams
 from t2t_lite.problems import get_problem
 from t2t_lite.training.metrics import ApproxBleu
 
 from binaries import SCRIPTS, binary_env
-from training_runs import PROBLEM, event_tags, trainer_args
+from training_runs import PROBLEM, event_tags, in_process_trainer, trainer_args
 
 
 @pytest.mark.parametrize(
@@ -76,32 +75,7 @@ def data_dir(tmp_path_factory):
 
 
 def small_trainer(data_dir, output_dir, write_run_files=True, **options):
-    problem = get_problem(PROBLEM, data_dir=data_dir)
-    vocab = problem.feature_vocabulary(data_dir)["targets"].vocab_size
-    hparams = runs.with_problem_hparams(
-        get_hparams(
-            "transformer_tiny",
-            "hidden_size=16,filter_size=32,num_heads=2,num_hidden_layers=1,batch_size=128,"
-            "learning_rate_warmup_steps=4",
-        ),
-        PROBLEM,
-        vocab,
-        vocab,
-        "transformer_tiny",
-    )
-    trainer = training.Trainer(
-        problem,
-        hparams,
-        data_dir,
-        str(output_dir),
-        tf.distribute.get_strategy(),
-        training.TrainerOptions(
-            eval_steps=2, local_eval_frequency=2, log_step_count_steps=2, **options
-        ),
-    )
-    if write_run_files:
-        runs.write_run_files(str(output_dir), hparams, "")
-    return trainer
+    return in_process_trainer(data_dir, output_dir, write_run_files=write_run_files, **options)
 
 
 @pytest.mark.slow

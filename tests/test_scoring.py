@@ -88,13 +88,17 @@ def test_score_file_writes_one_number_per_line_in_order(reverse_run, tmp_path):
     score_file.write_text("\n".join(pairs) + "\n", encoding="utf-8")
     target = tmp_path / "scores.txt"
     target.write_text("earlier\n", encoding="utf-8")
-    result = run_binary(
-        "t2t-decoder",
-        f"--data_dir={data_dir}",
-        f"--output_dir={output_dir}",
-        f"--score_file={score_file}",
-        f"--decode_to_file={target}",
-    )
+
+    def score():
+        return run_binary(
+            "t2t-decoder",
+            f"--data_dir={data_dir}",
+            f"--output_dir={output_dir}",
+            f"--score_file={score_file}",
+            f"--decode_to_file={target}",
+        )
+
+    result = score()
     assert result.returncode == 0, result.stderr
     lines = target.read_text(encoding="utf-8").splitlines()
     assert len(lines) == len(pairs)
@@ -104,13 +108,7 @@ def test_score_file_writes_one_number_per_line_in_order(reverse_run, tmp_path):
     assert values[-1] > 0.0
 
     score_file.write_text("0 1\n", encoding="utf-8")
-    result = run_binary(
-        "t2t-decoder",
-        f"--data_dir={data_dir}",
-        f"--output_dir={output_dir}",
-        f"--score_file={score_file}",
-        f"--decode_to_file={target}",
-    )
+    result = score()
     assert result.returncode != 0
     assert f"--score_file={score_file}:1: no tab" in result.stderr
     assert target.read_text(encoding="utf-8").splitlines() == lines  # left as it was

@@ -101,3 +101,37 @@ def generated_data(tmp_path_factory, seed: int, problem: str = PROBLEM):
     directory = tmp_path_factory.mktemp("data")
     get_problem(problem).generate_data(str(directory), str(directory), seed=seed)
     return directory
+
+
+IN_PROCESS_HPARAMS = (
+    "hidden_size=16,filter_size=32,num_heads=2,num_hidden_layers=1,batch_size=128,"
+    "learning_rate_warmup_steps=4"
+)
+
+
+def in_process_trainer(data_dir, output_dir, extra_hparams="", write_run_files=True, **options):
+    """A `training.Trainer` of a tiny model on PROBLEM's data in `data_dir`, in this
+    process (`options`: `TrainerOptions` fields over a checkpoint every 2 steps), with the
+    run files t2t-trainer would write."""
+    from t2t_lite import runs, training
+    from t2t_lite.hparams import get_hparams
+    from t2t_lite.problems import get_problem
+
+    problem = get_problem(PROBLEM, data_dir=data_dir)
+    vocab = problem.feature_vocabulary(data_dir)["targets"].vocab_size
+    overrides = IN_PROCESS_HPARAMS + ("," + extra_hparams if extra_hparams else "")
+    hparams = runs.with_problem_hparams(
+        get_hparams("transformer_tiny", overrides), PROBLEM, vocab, vocab, "transformer_tiny"
+    )
+    settings = {"eval_steps": 2, "local_eval_frequency": 2, "log_step_count_steps": 2, **options}
+    trainer = training.Trainer(
+        problem,
+        hparams,
+        str(data_dir),
+        str(output_dir),
+        tf.distribute.get_strategy(),
+        training.TrainerOptions(**settings),
+    )
+    if write_run_files:
+        runs.write_run_files(str(output_dir), hparams, "")
+    return trainer
