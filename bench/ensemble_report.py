@@ -32,9 +32,10 @@ def main(argv):
     for name in NAMES:
         with open(os.path.join(FLAGS.work, f"{name}.hyp"), encoding="utf-8") as f:
             hypotheses = f.read().splitlines()
-        bleu = sacrebleu.corpus_bleu(hypotheses, [references])
+        metric = sacrebleu.BLEU()
+        bleu = metric.corpus_score(hypotheses, [references])
         scores[name] = {"bleu": round(bleu.score, 2), "decode_seconds": seconds.get(name)}
-        signature = str(sacrebleu.BLEU().get_signature())
+        signature = str(metric.get_signature())
         print(f"{name}: {bleu.score:.2f}")
     write_json(
         FLAGS.out,
