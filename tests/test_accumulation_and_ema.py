@@ -236,3 +236,22 @@ def test_a_run_saves_resumes_evaluates_decodes_and_averages_its_moving_averages(
         np.testing.assert_allclose(
             model[variable_path].numpy(), (first[key] + newest) / 2, atol=1e-7
         )
+
+
+@pytest.mark.slow
+def test_a_run_stopped_between_updates_resumes_with_its_accumulated_gradients(data_dir, tmp_path):
+    run = tmp_path / "run"
+    trainer = ema_trainer(data_dir, run)
+    assert trainer.train(3) == "done"  # 3 micro-batches: one update and one share of the next
+    held = [v.numpy() for v in trainer.train_step.accumulated]
+    assert int(trainer.optimizer.iterations.numpy()) == 1
+    assert max(np.abs(h).max() for h in held) > 0
+    trainer.close()
+    resumed = ema_trainer(data_dir, run)
+    assert resumed.step == 3
+    for saved, restored in zip(held, resumed.train_step.accumulated, strict=True):
+        np.testing.assert_array_equal(restored.numpy(), saved)
+    assert resumed.train(4) == "done"  # the 4th micro-batch completes the second update
+    assert int(resumed.optimizer.iterations.numpy()) == 2
+    assert all(not np.any(v.numpy()) for v in resumed.train_step.accumulated)
+    resumed.close()

@@ -167,3 +167,13 @@ def test_a_continuous_evaluator_beside_a_real_trainer(data_dir, tmp_path):
     steps = [step for step, _ in event_tags(str(run / "eval"))["loss"]]
     assert steps[-1] == 8 and len(steps) == len(set(steps)) >= 1  # each once, the final one
     assert json.loads((run / "best" / "best.json").read_text())["step"] in steps
+    source = tmp_path / "in.txt"
+    source.write_text("0 1 1\n", encoding="utf-8")
+    decoded = subprocess.run(
+        [str(SCRIPTS / "t2t-decoder"), f"--data_dir={data_dir}", f"--output_dir={run}",
+         "--checkpoint_path=best", f"--decode_from_file={source}",
+         f"--decode_to_file={tmp_path / 'out.txt'}", "--decode_hparams=beam_size=1"],
+        capture_output=True, text=True, env=binary_env(), timeout=300,
+    )  # fmt: skip
+    assert decoded.returncode == 0, decoded.stderr
+    assert f"{run}/best/ckpt-" in decoded.stderr  # decoded with the best checkpoint
