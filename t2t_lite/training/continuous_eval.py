@@ -11,6 +11,18 @@ from t2t_lite.runs import RunDirError, check_output_dir
 from t2t_lite.training.trainer import Trainer
 
 
+def evaluate_checkpoint(trainer: Trainer, checkpoint: str) -> dict[str, float]:
+    """Restores the weights, moving averages and step of `checkpoint` (the trainer
+    process's) into `trainer` and evaluates them at that step, keeping them as the run's
+    best if they are. The optimizer's state is not read, so the evaluator's
+    `--mixed_precision` need not be the trainer's."""
+    trainer.inference_state().read(checkpoint).expect_partial()
+    metrics = trainer.evaluate(trainer.step)
+    if trainer.is_chief:
+        trainer.keep_if_best(trainer.step, metrics)
+    return metrics
+
+
 def continuous_eval(
     trainer: Trainer,
     train_steps: int,
@@ -38,7 +50,7 @@ def continuous_eval(
             checked_run = True
         start = time.monotonic()
         try:
-            trainer.evaluate_checkpoint(checkpoint)
+            evaluate_checkpoint(trainer, checkpoint)
         except tf.errors.NotFoundError:
             # The trainer deleted it (--keep_checkpoint_max) before it was read.
             logging.warning(

@@ -3,14 +3,12 @@ strategy; steps-based training with periodic checkpoints, evaluation, progress l
 TensorBoard summaries; clean stops on SIGTERM."""
 
 import dataclasses
-import os
 import tempfile
 import time
 
 import numpy as np
 import tensorflow as tf
 from absl import logging
-from tensorflow.core.framework import summary_pb2
 
 from t2t_lite.errors import T2TLiteError
 from t2t_lite.hparams import HParams
@@ -30,12 +28,10 @@ from t2t_lite.training.optimizer import accumulate_steps, make_optimizer
 from t2t_lite.training.preemption import SigtermFlag
 from t2t_lite.training.steps import EvalStep, TrainStep
 from t2t_lite.training.strategy import is_chief
+from t2t_lite.training.summaries import ScalarSummaries
 from t2t_lite.utils import file_system as fs
 
 MIXED_PRECISION = ("none", "mixed_float16", "mixed_bfloat16")
-_SCALAR_METADATA = summary_pb2.SummaryMetadata(
-    plugin_data=summary_pb2.SummaryMetadata.PluginData(plugin_name="scalars")
-).SerializeToString()
 
 
 class NonFiniteLossError(T2TLiteError):
@@ -162,7 +158,7 @@ class Trainer:
         self.eval_step = EvalStep(
             self.model, hparams.label_smoothing, with_predictions=self.translates
         )
-        self._writers = {}
+        self.summaries = ScalarSummaries(output_dir, write=self.is_chief)
 
     def eval_metric_names(self) -> list[str]:
         """The metrics each evaluation of this run reports."""
@@ -206,25 +202,6 @@ class Trainer:
             logging.info("saved checkpoint %s", path)
         else:
             fs.remove(self._checkpoint_dir)
-
-    # -- summaries ----------------------------------------------------------------------
-    def _writer(self, name: str):
-        if name not in self._writers:
-            if self.is_chief:
-                self._writers[name] = tf.summary.create_file_writer(
-                    os.path.join(self.output_dir, name)
-                )
-            else:
-                self._writers[name] = tf.summary.create_noop_writer()
-        return self._writers[name]
-
-    def _write_scalars(self, name: str, step: int, values: dict) -> None:
-        with self._writer(name).as_default(step=step):
-            for key, value in values.items():
-                # tf.summary.scalar's implementation lives in the tensorboard package;
-                # writing with the scalars plugin's metadata needs TensorFlow alone.
-                tf.summary.write(key, tf.constant(value, tf.float32), metadata=_SCALAR_METADATA)
-        self._writer(name).flush()
 
     # -- training -----------------------------------------------------------------------
     def _train_dataset(self, start_step: int):
@@ -353,7 +330,7 @@ class Trainer:
             tokens / seconds,
             seconds / steps,
         )
-        self._write_scalars(
+        self.summaries.scalars(
             "train",
             step,
             {"loss": loss, "learning_rate": learning_rate, "tokens_per_second": tokens / seconds},
@@ -374,6 +351,15 @@ class Trainer:
             self.keep_if_best(self.step, metrics)
         return metrics
 
+    def inference_state(self) -> tf.train.Checkpoint:
+        """A checkpoint of what inference reads: the weights, their moving averages, the
+        step (no optimizer state)."""
+        return make_checkpoint(
+            self.model,
+            step=self.train_step.micro_batches,
+            moving_average=self.moving_average and self.moving_average.averages,
+        )
+
     def keep_if_best(self, step: int, metrics: dict[str, float]) -> bool:
         """Writes the evaluated weights (and moving averages) as the run's best if their
         metrics beat the best's."""
@@ -381,33 +367,14 @@ class Trainer:
         if stopping.metric not in metrics:
             logging.warning("no eval %s to pick the best checkpoint by", stopping.metric)
             return False
-        inference_state = make_checkpoint(
-            self.model,
-            step=self.train_step.micro_batches,
-            moving_average=self.moving_average and self.moving_average.averages,
-        )
         return keep_if_best(
             self.output_dir,
-            inference_state.write,
+            self.inference_state().write,
             step,
             stopping.metric,
             metrics[stopping.metric],
             stopping.minimize,
         )
-
-    def evaluate_checkpoint(self, checkpoint: str) -> dict[str, float]:
-        """Restores the weights, moving averages and step of `checkpoint` (another
-        process's: a continuous evaluator's) and evaluates them at that step, keeping
-        them as the best if they are."""
-        make_checkpoint(
-            self.model,
-            step=self.train_step.micro_batches,
-            moving_average=self.moving_average and self.moving_average.averages,
-        ).read(checkpoint).expect_partial()
-        metrics = self.evaluate(self.step)
-        if self.is_chief:
-            self.keep_if_best(self.step, metrics)
-        return metrics
 
     def _evaluate(self, step: int | None) -> dict[str, float]:
         step = self.step if step is None else step
@@ -437,11 +404,10 @@ class Trainer:
             f"eval at step {step} ({batches} batches, {sequences} sequences): {text}",
             flush=True,
         )
-        self._write_scalars("eval", step, metrics)
+        self.summaries.scalars("eval", step, metrics)
         return metrics
 
     def close(self) -> None:
-        for writer in self._writers.values():
-            writer.close()
+        self.summaries.close()
         if not self.is_chief:
             fs.remove(self._checkpoint_dir)
