@@ -173,7 +173,6 @@ class ExampleCodec:
         self.vocabulary = problem.feature_vocabulary(data_dir)
         self.feature = "inputs" if "inputs" in self.vocabulary else "targets"
         self.eos = [EOS_ID] if self.feature == "inputs" else []
-        self._eos_id = EOS_ID
 
     def encode(self, line: str) -> bytes:
         ids = self.vocabulary[self.feature].encode(line) + self.eos
@@ -182,9 +181,5 @@ class ExampleCodec:
 
     def decode(self, ids) -> str:
         ids = np.asarray(ids)
-        if ids.ndim == 2:
-            ids = ids[0]
-        ids = [int(i) for i in ids]
-        if self._eos_id in ids:
-            ids = ids[: ids.index(self._eos_id)]
-        return self.vocabulary["targets"].decode([i for i in ids if i != 0])
+        best = ids[0] if ids.ndim == 2 else ids
+        return self.vocabulary["targets"].decode(best.tolist())  # cuts at EOS, drops pads

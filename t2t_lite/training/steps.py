@@ -40,7 +40,7 @@ class TrainStep:
       label_smoothing: T2T's `label_smoothing`.
       jit_compile: compile the forward and backward pass with XLA.
       moving_average: a `WeightMovingAverage`, updated after each update, or None.
-      accumulate_steps: micro-batches per update (`optimizer.accumulate_steps`).
+      accumulate_steps: micro-batches per update (`training.accumulate_steps(hparams)`).
 
     Call: `step(iterator)` with an iterator over a distributed dataset ->
       `(loss_sum, target_tokens)` summed over replicas, float32 scalars.
@@ -109,14 +109,9 @@ class TrainStep:
         # agreed in the last step: synchronous workers must stop after the same step.
         self.stop_request = tf.Variable(0.0, trainable=False, name="stop_request")
         self.stop_agreed = tf.Variable(False, trainable=False, name="stop_agreed")
-        self._update = tf.function(lambda iterator: self._step(next(iterator), True))
-        self._accumulate = tf.function(lambda iterator: self._step(next(iterator), False))
-        self._update_batches = tf.function(
-            lambda batch: self._step(batch, True), reduce_retracing=True
-        )
-        self._accumulate_batches = tf.function(
-            lambda batch: self._step(batch, False), reduce_retracing=True
-        )
+        # `update` is a Python bool: each value is its own traced function.
+        self._step_next = tf.function(lambda iterator, update: self._step(next(iterator), update))
+        self._step_batch = tf.function(self._step, reduce_retracing=True)
 
     def _loss_and_gradients(self, batch, global_tokens):
         variables = self.model.trainable_variables
@@ -191,13 +186,11 @@ class TrainStep:
         return updates
 
     def __call__(self, iterator):
-        return (self._update if self._updates_now() else self._accumulate)(iterator)
+        return self._step_next(iterator, self._updates_now())
 
     def on_batches(self, distributed_batch):
         """The same from an already distributed batch (for tests and tools)."""
-        if self._updates_now():
-            return self._update_batches(distributed_batch)
-        return self._accumulate_batches(distributed_batch)
+        return self._step_batch(distributed_batch, self._updates_now())
 
 
 class EvalStep:

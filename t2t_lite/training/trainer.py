@@ -140,11 +140,10 @@ class Trainer:
         )
         self.manager = self.checkpoints.manager
         self.restored_from = self.checkpoints.restore_newest_readable()
-        per_update = accumulate_steps(hparams)
         if self.step and int(self.optimizer.iterations.numpy()) == 0:
             # A checkpoint without optimizer state (t2t-import's) restored the step alone:
             # the schedule goes on from it, and the moving averages start from the weights.
-            self.optimizer.iterations.assign(self.step // per_update)
+            self.optimizer.iterations.assign(self.step // self.train_step.accumulate_steps)
             if self.moving_average is not None:
                 self.moving_average.reset()
         if self.restored_from:
